@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv and install into it.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+DEMO   ?= fixtures/domains/sales
+
+.PHONY: demo test venv dev system-deps bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml
+	$(PIP) -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+## make demo: install and check the sample `sales` domain repo (exit 1 = blocking findings, expected here)
+demo: $(VENV)/.installed
+	@$(VENV)/bin/meshgov check $(DEMO) --config $(DEMO)/meshgov.yaml; \
+	  status=$$?; echo; echo "meshgov exited $$status (0 compliant, 1 blocking findings, 2 config error, 3 internal error)"; \
+	  test $$status -le 1
+
+## system packages the tests use for real: PostgreSQL, headless Chromium, a JVM for PySpark
+system-deps:
+	bash scripts/system-deps.sh
+
+## make test: install what the tests need and run them
+test: $(VENV)/.installed-dev system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis

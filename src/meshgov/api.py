@@ -1,0 +1,159 @@
+"""``evaluate(...) -> Report``: the one call the CLI, the pre-commit hook, the gate and the audit make.
+
+Usable from a notebook or a job::
+
+    import meshgov
+    report = meshgov.evaluate(["models/"], config="meshgov.yaml")
+    print(report.summary())
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable
+
+from meshgov import __version__
+from meshgov.core import builtin
+from meshgov.core.catalog import Catalog, load_catalog
+from meshgov.core.config import DomainConfig, default_config, find_config, load_config
+from meshgov.core.context import EvalContext, EvalResult, RunOptions
+from meshgov.core.discovery import InputFile, discover, missing_paths
+from meshgov.core.errors import UsageError
+from meshgov.core.model import KINDS, Finding, Policy, Report, RunInfo
+from meshgov.core.waivers import apply_waivers
+
+#: kind -> "module:function" evaluating that kind: (inputs, ctx) -> EvalResult
+EVALUATORS: Mapping[str, str] = {
+    "code": "meshgov.code.evaluator:evaluate",
+    "infra": "meshgov.infra.evaluator:evaluate",
+    "data": "meshgov.data.evaluator:evaluate",
+}
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _evaluator(kind: str) -> Callable[[Sequence[InputFile], EvalContext], EvalResult]:
+    module, _, attr = EVALUATORS[kind].partition(":")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+def resolve_config(paths: Sequence[Path], config: str | Path | DomainConfig | None) -> DomainConfig:
+    """The given config, else the nearest meshgov.yaml above the paths, else the defaults."""
+    if isinstance(config, DomainConfig):
+        return config
+    if config is not None:
+        return load_config(Path(config))
+    found = find_config(paths)
+    if found is not None:
+        return load_config(found)
+    first = paths[0].resolve() if paths else Path.cwd()
+    return default_config(first if first.is_dir() else first.parent)
+
+
+def evaluate(
+    paths: Iterable[str | Path] = (".",),
+    *,
+    config: str | Path | DomainConfig | None = None,
+    options: RunOptions | None = None,
+    **option_overrides: Any,
+) -> Report:
+    """Evaluate the files and directories in ``paths`` and return the compliance report.
+
+    ``options`` (or keyword overrides of :class:`RunOptions` fields such as ``kinds``,
+    ``fail_on``, ``engine``) select what runs. Raises :class:`meshgov.core.errors.MeshgovError`
+    for usage and configuration errors; never prints.
+    """
+    opts = options or RunOptions()
+    if option_overrides:
+        opts = replace(opts, **option_overrides)
+    path_list = [Path(p) for p in paths] or [Path(".")]
+    missing = missing_paths(path_list)
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
+    started = _now()
+    cfg = resolve_config(path_list, config)
+    catalog = load_catalog(cfg, opts.kinds)
+    inputs = discover(path_list, cfg.root, cfg.exclude, opts.kinds)
+    return run(cfg, catalog, inputs, opts, started=started)
+
+
+def run(
+    cfg: DomainConfig,
+    catalog: Catalog,
+    inputs: Sequence[InputFile],
+    opts: RunOptions,
+    *,
+    started: str | None = None,
+    extra_findings: Sequence[Finding] = (),
+) -> Report:
+    """Evaluate already-discovered inputs (the gate and the audit call this directly)."""
+    started = started or _now()
+    ctx = EvalContext(config=cfg, catalog=catalog, options=opts)
+    findings: list[Finding] = list(catalog.findings) + list(extra_findings)
+    notes: list[str] = []
+    engines: list[str] = []
+    extras: dict[str, Any] = {}
+    n_inputs = 0
+    for kind in KINDS:
+        if kind not in opts.kinds:
+            continue
+        kind_inputs = [i for i in inputs if i.kind == kind]
+        result = _evaluator(kind)(kind_inputs, ctx)
+        findings.extend(result.findings)
+        notes.extend(result.notes)
+        n_inputs += result.inputs
+        if result.engine:
+            engines.append(result.engine)
+        extras.update(result.extras)
+    config_path = cfg.path.name if cfg.path else "meshgov.yaml"
+    findings = apply_waivers(
+        findings,
+        catalog,
+        cfg.waivers,
+        opts.reference_date(),
+        config_path=config_path,
+        no_waivers=opts.no_waivers,
+    )
+    fixed: tuple[Mapping[str, Any], ...] = ()
+    if opts.baseline is not None:
+        from meshgov.report.baseline import compare  # noqa: PLC0415 - only with --baseline
+
+        findings, fixed = compare(findings, opts.baseline)
+    policies = _report_policies(catalog, findings, opts)
+    return Report(
+        tool_version=__version__,
+        run=RunInfo(
+            mode=opts.mode,
+            started_at=started,
+            finished_at=_now(),
+            engine=",".join(engines) or opts.engine,
+            domain=cfg.domain,
+            inputs=n_inputs,
+        ),
+        policies=policies,
+        findings=tuple(findings),
+        fail_on=opts.fail_on,
+        notes=tuple(notes),
+        fixed=tuple(fixed),
+        extras=extras,
+    )
+
+
+def _report_policies(
+    catalog: Catalog, findings: Sequence[Finding], opts: RunOptions
+) -> tuple[Policy, ...]:
+    out: dict[str, Policy] = {
+        p.id: p for p in catalog.policies.values() if p.kind in opts.kinds
+    }
+    for f in findings:
+        if f.policy_id not in out:
+            meta = builtin.META_POLICIES.get(f.policy_id) or catalog.get(f.policy_id)
+            if meta is not None:
+                out[f.policy_id] = meta
+    return tuple(sorted(out.values(), key=lambda p: p.id))

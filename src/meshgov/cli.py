@@ -1,0 +1,443 @@
+"""The ``meshgov`` command line: thin click wrappers over :mod:`meshgov.api` and friends.
+
+Only this module prints and picks exit codes: 0 compliant, 1 blocking findings, 2 usage or
+configuration error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from meshgov import __version__
+from meshgov.core.errors import MeshgovError
+from meshgov.core.model import KINDS
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+FORMAT_NAMES = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+
+
+def _lazy(ref: str) -> Callable[..., Any]:
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def _pair_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Pair ``--format`` with ``--output`` by position; ``FORMAT:PATH`` pairs inline.
+
+    Formats without an output go to stdout (at most one). ``-`` as output means stdout.
+    """
+    pairs: list[tuple[str, str | None]] = []
+    plain: list[str] = []
+    for f in formats or ("text",):
+        name, sep, path = f.partition(":")
+        if name not in FORMAT_NAMES:
+            raise click.BadParameter(
+                f"unknown format {name!r}; expected one of {', '.join(FORMAT_NAMES)}",
+                param_hint="--format",
+            )
+        if sep:
+            pairs.append((name, path or None))
+        else:
+            plain.append(name)
+    outs = list(outputs)
+    if len(outs) > len(plain):
+        if not plain and len(outs) == 1 and not pairs:
+            plain = ["text"]
+        else:
+            raise click.BadParameter("more --output than --format values", param_hint="--output")
+    for i, name in enumerate(plain):
+        out = outs[i] if i < len(outs) else None
+        pairs.append((name, None if out in (None, "-") else out))
+    if sum(1 for _, p in pairs if p is None) > 1:
+        raise click.BadParameter(
+            "only one format can go to standard output; give the others an --output FILE "
+            "(or FORMAT:FILE)",
+            param_hint="--format",
+        )
+    return pairs
+
+
+def _use_color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def emit(report: Any, formats: Sequence[str], outputs: Sequence[str], color: bool | None) -> None:
+    from meshgov.report import render
+
+    for fmt, path in _pair_outputs(formats, outputs):
+        if path is None:
+            text = render(report, fmt, color=_use_color(color) and fmt == "text")
+            click.echo(text, nl=False)
+        else:
+            text = render(report, fmt, color=False)
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(target)
+
+
+def exit_code(report: Any) -> int:
+    return EXIT_OK if report.passed else EXIT_FINDINGS
+
+
+# -- common options ---------------------------------------------------------------------------
+
+
+def _kinds(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return KINDS
+    kinds = tuple(k.strip() for k in value.split(",") if k.strip())
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise click.BadParameter(f"unknown kind {bad[0]!r}; expected code, infra, data")
+    return kinds
+
+
+def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]",
+                     help=f"Output format, repeatable: {', '.join(FORMAT_NAMES)}. "
+                     "FORMAT:FILE writes that format to FILE."),
+        click.option("--output", "-o", "outputs", multiple=True, metavar="FILE",
+                     help="Write the matching --format (by position) to FILE; '-' is stdout."),
+        click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY)."),
+    ]
+    for d in reversed(decorators):
+        fn = d(fn)
+    return fn
+
+
+def eval_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False),
+                     help="meshgov.yaml to use (default: the nearest one above the paths)."),
+        click.option("--kinds", callback=_kinds, metavar="KINDS",
+                     help="Comma-separated policy kinds to run: code,infra,data (default all)."),
+        click.option("--engine", type=click.Choice(["embedded", "opa", "regopy", "regorus"]),
+                     default="embedded", show_default=True,
+                     help="Rego engine for infra policies (regopy/regorus pick an embedded one)."),
+        click.option("--opa-url", metavar="URL", envvar="MESHGOV_OPA_URL",
+                     help="OPA server for --engine opa (env MESHGOV_OPA_URL)."),
+        click.option("--opa-token", metavar="TOKEN", envvar="MESHGOV_OPA_TOKEN",
+                     help="Bearer token for the OPA server (env MESHGOV_OPA_TOKEN)."),
+        click.option("--opa-timeout", type=float, default=30.0, show_default=True,
+                     help="Seconds to wait for the OPA server."),
+        click.option("--fail-on", type=click.Choice(["error", "warning", "never", "new"]),
+                     default="error", show_default=True,
+                     help="Which unwaived findings fail the run (new: only findings not in --baseline)."),
+        click.option("--no-waivers", is_flag=True, help="Ignore every waiver and suppression (auditor view)."),
+        click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
+                     help="A previous JSON report: mark findings new/unchanged and list fixed ones."),
+        click.option("--data/--no-data", "data", default=None,
+                     help="Run data policies on bound tables (default: when walking a repo)."),
+        click.option("--verbose", "-v", is_flag=True, help="Progress on standard error."),
+    ]
+    for d in reversed(decorators):
+        fn = d(fn)
+    return fn
+
+
+def build_options(mode: str, explicit_files: bool, **kw: Any) -> Any:
+    from meshgov.core.context import RunOptions
+
+    engine = kw["engine"]
+    embedded = None
+    if engine in ("regopy", "regorus"):
+        embedded, engine = engine, "embedded"
+    if kw["fail_on"] == "new" and not kw.get("baseline"):
+        raise click.BadParameter("--fail-on new needs --baseline REPORT.json", param_hint="--fail-on")
+    if engine == "opa" and not kw.get("opa_url"):
+        raise click.BadParameter("--engine opa needs --opa-url URL", param_hint="--opa-url")
+    progress = (lambda msg: click.echo(f"meshgov: {msg}", err=True)) if kw.get("verbose") else None
+    return RunOptions(
+        kinds=kw["kinds"],
+        mode=mode,
+        engine=engine,
+        embedded_engine=embedded,
+        opa_url=kw.get("opa_url"),
+        opa_token=kw.get("opa_token"),
+        opa_timeout=kw.get("opa_timeout", 30.0),
+        fail_on=kw["fail_on"],
+        no_waivers=kw["no_waivers"],
+        baseline=Path(kw["baseline"]) if kw.get("baseline") else None,
+        explicit_files=explicit_files,
+        data=kw.get("data"),
+        progress=progress,
+    )
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="meshgov")
+def cli() -> None:
+    """meshgov: policy-as-code governance for data meshes on Databricks.
+
+    Code (SQL, dbt), infra (Terraform, Databricks specs, bundles, ARM via Rego) and data
+    (Great Expectations) policies, in one compliance report.
+
+    Exit codes: 0 compliant, 1 blocking findings, 2 usage/configuration error, 3 internal error.
+    """
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  meshgov check                          # the whole repo, text report
+  meshgov check models/orders.sql        # one file (what the pre-commit hook runs)
+  meshgov check --kinds code -f json -o report.json
+  meshgov check -f text -f sarif:meshgov.sarif --fail-on warning
+"""
+)
+@click.argument("paths", nargs=-1, type=click.Path())
+@eval_options
+@report_options
+def check(paths: tuple[str, ...], config_path: str | None, formats: tuple[str, ...],
+          outputs: tuple[str, ...], color: bool | None, **kw: Any) -> int:
+    """Evaluate files and directories (default: the current directory)."""
+    from meshgov.api import evaluate
+
+    paths_list = list(paths) or ["."]
+    explicit = bool(paths) and all(Path(p).is_file() for p in paths)
+    options = build_options("check", explicit, **kw)
+    _pair_outputs(formats, outputs)  # validate before the work
+    report = evaluate(paths_list, config=config_path, options=options)
+    emit(report, formats, outputs, color)
+    return exit_code(report)
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  meshgov gate --base origin/main
+  meshgov gate --base origin/main -f text -f sarif:meshgov.sarif -f junit:meshgov.xml
+  meshgov gate --base origin/main --baseline main-report.json --fail-on new
+"""
+)
+@click.option("--base", required=True, metavar="REF", help="The target branch (merge base is used).")
+@click.option("--head", default="HEAD", show_default=True, metavar="REF", help="The PR head.")
+@click.argument("paths", nargs=-1, type=click.Path())
+@eval_options
+@report_options
+def gate(base: str, head: str, paths: tuple[str, ...], config_path: str | None,
+         formats: tuple[str, ...], outputs: tuple[str, ...], color: bool | None, **kw: Any) -> int:
+    """Evaluate what changed since REF in a git repo: the CI step that fails non-compliant PRs."""
+    options = build_options("gate", True, **kw)
+    _pair_outputs(formats, outputs)
+    report = _lazy("meshgov.gate:evaluate_gate")(
+        base=base, head=head, paths=list(paths), config=config_path, options=options
+    )
+    emit(report, formats, outputs, color)
+    return exit_code(report)
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  meshgov audit --workspaces council/audit.yaml --audit-dir /dbfs/meshgov/audit
+  meshgov audit --snapshot /dbfs/meshgov/audit/2026-11-21 -f html:audit.html
+"""
+)
+@click.option("--workspaces", "workspaces_file", type=click.Path(exists=True, dir_okay=False),
+              help="Audit configuration: the account or the workspace hosts/profiles to crawl.")
+@click.option("--snapshot", type=click.Path(exists=True, file_okay=False),
+              help="Re-evaluate a saved inventory snapshot offline instead of crawling.")
+@click.option("--audit-dir", type=click.Path(file_okay=False), default=".meshgov-audit",
+              show_default=True, help="Where inventory snapshots and reports are kept.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only workspaces matching (repeatable).")
+@click.option("--exclude", "exclude_ws", multiple=True, metavar="GLOB", help="Skip workspaces matching.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Workspaces crawled at once.")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="Continue an interrupted run from the workspaces already crawled.")
+@eval_options
+@report_options
+def audit(config_path: str | None, formats: tuple[str, ...], outputs: tuple[str, ...],
+          color: bool | None, **kw: Any) -> int:
+    """Crawl Databricks workspaces (or a saved --snapshot) and evaluate what is live."""
+    audit_keys = ("workspaces_file", "snapshot", "audit_dir", "include", "exclude_ws",
+                  "concurrency", "resume")
+    audit_kw = {k: kw.pop(k) for k in audit_keys}
+    options = build_options("audit", False, **kw)
+    _pair_outputs(formats, outputs)
+    report = _lazy("meshgov.audit.run:audit_command")(config=config_path, options=options, **audit_kw)
+    emit(report, formats, outputs, color)
+    return exit_code(report)
+
+
+@cli.group()
+def policy() -> None:
+    """The policy catalog: list, show, and test the Rego pack."""
+
+
+def _catalog(config_path: str | None, kinds: Sequence[str] = KINDS) -> Any:
+    from meshgov.api import resolve_config
+    from meshgov.core.catalog import load_catalog
+
+    cfg = resolve_config([Path(".")], config_path)
+    return load_catalog(cfg, kinds)
+
+
+@policy.command("list", epilog="\b\nExamples:\n  meshgov policy list\n  meshgov policy list --kinds infra --params")
+@click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
+@click.option("--kinds", callback=_kinds, metavar="KINDS", help="code,infra,data")
+@click.option("--params", "show_params", is_flag=True, help="Also list the tunable parameters.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+def policy_list(config_path: str | None, kinds: tuple[str, ...], show_params: bool, fmt: str) -> int:
+    """List every policy in force: id, kind, severity, source, title."""
+    import json
+
+    catalog = _catalog(config_path, kinds)
+    policies = sorted(catalog.policies.values(), key=lambda p: (p.kind, p.id))
+    if fmt == "json":
+        click.echo(json.dumps({"policies": [p.to_report() for p in policies],
+                               "params": dict(sorted(catalog.params.items()))}, indent=2))
+        return EXIT_OK
+    rows = [(p.id, p.kind, p.severity, p.source + ("*" if p.enforced else ""), p.title) for p in policies]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("ID", "KIND", "SEVERITY", "SOURCE"))]
+    click.echo(f"{'ID':<{widths[0]}}  {'KIND':<{widths[1]}}  {'SEVERITY':<{widths[2]}}  {'SOURCE':<{widths[3]}}  TITLE")
+    for r in rows:
+        click.echo(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  {r[4]}")
+    click.echo(f"{len(rows)} policies (* = enforced: only council-approved waivers apply)")
+    if show_params:
+        click.echo("\nPARAMETER  VALUE  (tighten)")
+        for name, value in sorted(catalog.params.items()):
+            spec = catalog.param_specs.get(name)
+            click.echo(f"{name}  {value!r}  ({spec.tighten if spec else '?'})")
+    return EXIT_OK
+
+
+@policy.command("show", epilog="\b\nExample:\n  meshgov policy show MG-C-002")
+@click.argument("policy_id")
+@click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
+def policy_show(policy_id: str, config_path: str | None) -> int:
+    """Describe one policy: description, rationale, remediation, parameters, an example."""
+    catalog = _catalog(config_path)
+    p = catalog.get(policy_id)
+    if p is None:
+        raise MeshgovError(f"unknown policy {policy_id!r}; `meshgov policy list` shows them")
+    click.echo(f"{p.id}  {p.title}")
+    click.echo(f"kind: {p.kind}   severity: {p.severity}   source: {p.source}   "
+               f"enforced: {'yes' if p.enforced else 'no'}")
+    if p.rule:
+        click.echo(f"rule: {p.rule}")
+    if p.origin:
+        click.echo(f"defined in: {p.origin}")
+    for label, text in (("Description", p.description), ("Rationale", p.rationale),
+                        ("Remediation", p.remediation)):
+        if text:
+            click.echo(f"\n{label}:\n  " + text.replace("\n", "\n  "))
+    params = dict(p.params)
+    if p.kind == "code" and p.rule and p.rule != "meta":
+        from meshgov.code.registry import get_rule
+
+        rule = get_rule(p.rule)
+        click.echo("\nParameters:")
+        for name, spec in sorted(rule.params.items()):
+            value = rule.param(p, name) if name in params or not spec.global_param else \
+                catalog.params.get(spec.global_param, spec.default)
+            click.echo(f"  {name} = {value!r}  {spec.help}")
+        example = p.example or rule.example
+    else:
+        if params:
+            click.echo("\nParameters:")
+            for name, value in sorted(params.items()):
+                click.echo(f"  {name} = {value!r}")
+        example = p.example
+    if example:
+        click.echo("\nExample of a violation:\n  " + example.replace("\n", "\n  "))
+    return EXIT_OK
+
+
+@policy.command("test", epilog="\b\nExample:\n  meshgov policy test\n  meshgov policy test --engine regorus")
+@click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
+@click.option("--engine", type=click.Choice(["regopy", "regorus"]), default=None,
+              help="Embedded engine to run the tests in (default: the default engine).")
+@click.option("--verbose", "-v", is_flag=True, help="Print every test, not only failures.")
+def policy_test(config_path: str | None, engine: str | None, verbose: bool) -> int:
+    """Run the Rego unit tests (test_* rules in *_test.rego) of the packs, like `opa test`."""
+    return int(_lazy("meshgov.infra.testing:test_command")(
+        catalog=_catalog(config_path, ("infra",)), engine=engine, verbose=verbose, echo=click.echo
+    ))
+
+
+@cli.group()
+def data() -> None:
+    """Data policies: compile them to Great Expectations suites."""
+
+
+@data.command("compile", epilog="\b\nExample:\n  meshgov data compile --output gx/expectations")
+@click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", "output_dir", type=click.Path(file_okay=False), required=True,
+              help="Directory for the suites (one JSON file per table).")
+def data_compile(config_path: str | None, output_dir: str) -> int:
+    """Write the GX Expectation Suites that the data policies compile to."""
+    written = _lazy("meshgov.data.compile:compile_command")(
+        catalog=_catalog(config_path, ("data",)), config_path=config_path, output_dir=Path(output_dir)
+    )
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"{len(written)} suite(s) written to {output_dir}", err=True)
+    return EXIT_OK
+
+
+@cli.command("report", epilog="\b\nExamples:\n  meshgov report saved.json -f html -o report.html\n"
+             "  meshgov report saved.json -f markdown >> $GITHUB_STEP_SUMMARY")
+@click.argument("report_file", type=click.Path(exists=True, dir_okay=False))
+@report_options
+def report_cmd(report_file: str, formats: tuple[str, ...], outputs: tuple[str, ...],
+               color: bool | None) -> int:
+    """Re-render a saved JSON report in another format."""
+    report = _lazy("meshgov.report.load:load_report")(Path(report_file))
+    emit(report, formats, outputs, color)
+    return EXIT_OK
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit code (never raises)."""
+    try:
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="meshgov",
+                      standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_USAGE
+    except MeshgovError as exc:
+        click.echo(f"meshgov: error: {exc}", err=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception:  # noqa: BLE001 - the one place that turns a crash into exit 3
+        click.echo("meshgov: internal error (please report it):", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        return EXIT_INTERNAL
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

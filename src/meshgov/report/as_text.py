@@ -1,0 +1,61 @@
+"""``--format text``: one line per finding like a linter, then a summary (colour on a TTY only)."""
+
+from __future__ import annotations
+
+from meshgov.core.model import Finding, Report, sort_findings
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_RESET = "\033[0m"
+_DIM = "\033[2m"
+_BOLD = "\033[1m"
+_GREEN = "\033[32m"
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    if loc.path:
+        parts = [loc.path]
+        if loc.line:
+            parts.append(str(loc.line))
+            if loc.column:
+                parts.append(str(loc.column))
+        where = ":".join(parts)
+        if f.subject.ref and f.subject.ref != loc.path:
+            where += f" [{f.subject.ref}]"
+        return where
+    return f"{f.subject.type}:{f.subject.ref}"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    lines: list[str] = []
+    for f in sort_findings(report.findings):
+        sev = f.severity.upper()
+        if color:
+            sev = f"{_COLORS[f.severity]}{sev:<7}{_RESET}"
+        else:
+            sev = f"{sev:<7}"
+        suffix = ""
+        if f.waiver is not None:
+            suffix = f"  (waived: {f.waiver.reason}"
+            suffix += f"; owner {f.waiver.owner}" if f.waiver.owner else ""
+            suffix += f"; expires {f.waiver.expires})" if f.waiver.expires else ")"
+            if color:
+                suffix = f"{_DIM}{suffix}{_RESET}"
+        if f.baseline_status == "new":
+            suffix += "  [new]"
+        lines.append(f"{_where(f)}  {sev}  {f.policy_id}  {f.message}{suffix}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    s = report.summary()
+    sev = s["by_severity"]
+    status = "PASSED" if s["passed"] else "FAILED"
+    if color:
+        hue = _GREEN if s["passed"] else _COLORS["error"]
+        status = f"{_BOLD}{hue}{status}{_RESET}"
+    lines.append(
+        f"{status}: {s['findings']} finding(s) ({sev['error']} error, {sev['warning']} warning, "
+        f"{sev['info']} info), {s['blocking']} blocking, {s['waived']} waived; "
+        f"{report.run.inputs} input(s), {len(report.policies)} policies"
+        + (f", domain {report.run.domain}" if report.run.domain else "")
+    )
+    return "\n".join(lines) + "\n"
