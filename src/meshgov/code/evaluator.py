@@ -128,3 +128,27 @@ def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
             continue
         findings.extend(check_document(loaded, rules, ctx))
     return EvalResult(findings=tuple(findings), inputs=len(inputs))
+
+
+def check_sql_text(
+    text: str, ref: str, ctx: EvalContext, *, subject_type: str = "sql", path: str | None = None
+) -> list[Finding]:
+    """Run the code policies on SQL that is not a file (a view definition crawled by the audit).
+
+    ``ref`` names the subject (e.g. the view's three-level name); ``path`` the location shown.
+    """
+    from pathlib import Path
+
+    inp = InputFile(path=Path(path or ref), rel=path or ref, type="sql", kind="code")
+    try:
+        statements = parse_sql(text)
+    except (ParseError, TokenError) as exc:
+        return [parse_error_finding(inp, exc, ctx.config.domain)]
+    doc = CodeDocument(input=inp, source=text, text=text, statements=statements, domain=ctx.config.domain)
+    rules = [(p, get_rule(p.rule)) for p in ctx.policies("code")]
+    findings = check_document(doc, rules, ctx)
+    if subject_type != "sql":
+        from dataclasses import replace
+
+        findings = [replace(f, subject=Subject(subject_type, ref, f.subject.domain)) for f in findings]
+    return findings
