@@ -120,6 +120,8 @@ def run(
         config_path=config_path,
         no_waivers=opts.no_waivers,
     )
+    if opts.explicit_files:
+        findings = scope_waiver_findings(findings, inputs)
     fixed: tuple[Mapping[str, Any], ...] = ()
     if opts.baseline is not None:
         from meshgov.report.baseline import compare  # noqa: PLC0415 - only with --baseline
@@ -157,3 +159,27 @@ def _report_policies(
             if meta is not None:
                 out[f.policy_id] = meta
     return tuple(sorted(out.values(), key=lambda p: p.id))
+
+
+def scope_waiver_findings(findings: Sequence[Finding], inputs: Sequence[InputFile]) -> list[Finding]:
+    """With explicit files (pre-commit, gate), keep only the waiver findings about those files.
+
+    A waiver of a file that was not given cannot be judged unused, and its expiry is not this
+    commit's business: MG-WAIVER-002 is kept only for a waiver naming a given file exactly,
+    MG-WAIVER-001 only for a waiver whose subject matches a given file. A full run reports all.
+    """
+    from fnmatch import fnmatchcase  # noqa: PLC0415
+
+    rels = [i.rel for i in inputs]
+    out: list[Finding] = []
+    for f in findings:
+        if f.policy_id in (builtin.WAIVER_UNUSED, builtin.WAIVER_EXPIRED):
+            subject = str((f.evidence.get("waiver") or {}).get("subject", ""))
+            if f.policy_id == builtin.WAIVER_UNUSED:
+                keep = subject in rels
+            else:
+                keep = any(r == subject or fnmatchcase(r, subject) for r in rels)
+            if not keep:
+                continue
+        out.append(f)
+    return out

@@ -1,0 +1,358 @@
+"""``meshgov gate --base REF``: evaluate what a pull request changes, as a CI step.
+
+Inputs are the files ``git diff --name-status -M --diff-filter=ACMR $(git merge-base BASE HEAD)
+HEAD`` lists: added, copied, modified and renamed files; deleted files are not inputs. Each
+changed file is evaluated with the context of its domain: the nearest ``meshgov.yaml`` above it
+inside the repository (several domains in one repo are evaluated group by group and merged
+into one report), its packs, product registry and waivers.
+
+What is evaluated is the content of the head commit:
+
+- ``--head`` is the checked-out commit (the CI case, and the default): the files are read from
+  the work tree. Uncommitted edits of a changed file are evaluated as they are (a note says so);
+  a changed file deleted in the work tree is skipped (a note says so).
+- ``--head`` names another commit: it is checked out into a temporary ``git worktree`` and
+  evaluated there (relative pack paths leaving the repository are then resolved from that
+  temporary directory: pass ``--config`` or check the head out instead).
+
+Renamed files keep their waivers: a domain or council waiver whose subject matches the old path
+(and not the new one) also applies to the new path in this run, and a note asks to update the
+subject (a later full ``meshgov check`` only knows the new path). Locations in the report are
+relative to the repository top level, so that SARIF annotations land on the right lines.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from meshgov import __version__
+from meshgov.core import git
+from meshgov.core.config import CONFIG_NAME, DomainConfig, default_config, load_config
+from meshgov.core.context import RunOptions
+from meshgov.core.errors import UsageError
+from meshgov.core.model import Finding, Location, Policy, Report, RunInfo, Waiver
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Group:
+    """The changed files of one domain (one meshgov.yaml, or the defaults)."""
+
+    config_path: Path | None  # None: no meshgov.yaml, defaults rooted at the repository top
+    files: tuple[Path, ...]
+
+
+# -- choosing the inputs ----------------------------------------------------------------------
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    return not roots or any(path == r or r in path.parents for r in roots)
+
+
+def nearest_config(path: Path, top: Path) -> Path | None:
+    """The nearest meshgov.yaml at or above ``path``'s directory, not above ``top``."""
+    here = path.parent
+    while True:
+        candidate = here / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        if here == top or here.parent == here or top not in here.parents:
+            return None
+        here = here.parent
+
+
+def group_files(
+    files: Sequence[Path], top: Path, config: str | Path | None, extra_configs: Iterable[Path] = ()
+) -> list[Group]:
+    """Group files by the meshgov.yaml that governs them (or all under ``config`` when given).
+
+    ``extra_configs`` are changed meshgov.yaml files: their domain is evaluated even when none
+    of its other files changed (its waivers, parameters and federation findings).
+    """
+    if config is not None:
+        return [Group(Path(config).resolve(), tuple(files))]
+    groups: dict[Path | None, list[Path]] = {}
+    for f in files:
+        groups.setdefault(nearest_config(f, top), []).append(f)
+    for c in extra_configs:
+        groups.setdefault(c, [])
+    return [
+        Group(k, tuple(v))
+        for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]) if kv[0] else "")
+    ]
+
+
+# -- renames keep their waivers ---------------------------------------------------------------
+
+
+def _rel_to(path: Path, root: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    return rel == pattern or fnmatchcase(rel, pattern) or fnmatchcase(rel.lower(), pattern.lower())
+
+
+def carry_waivers(
+    waivers: Sequence[Waiver], renames: Sequence[tuple[str, str]]
+) -> tuple[tuple[Waiver, ...], list[str]]:
+    """Waivers of an old path, copied to the new path of each rename; plus a note per copy.
+
+    ``renames`` are (old, new) paths relative to the domain root.
+    """
+    carried: list[Waiver] = []
+    notes: list[str] = []
+    for old, new in renames:
+        for w in waivers:
+            if _glob_match(old, w.subject) and not _glob_match(new, w.subject):
+                carried.append(replace(w, subject=new, origin=f"{w.origin} (renamed {old} -> {new})"))
+                where = "the council's approved_waivers" if w.source == "council" else "meshgov.yaml"
+                notes.append(
+                    f"{new} was renamed from {old}: the waiver of {w.policy} for '{w.subject}' "
+                    f"({where}) applies to it in this run; change its subject to '{new}' "
+                    "(a full `meshgov check` only knows the new path)"
+                )
+    return tuple(carried), notes
+
+
+# -- evaluating groups ------------------------------------------------------------------------
+
+
+def _load_group_config(group: Group, top: Path) -> DomainConfig:
+    if group.config_path is None:
+        return default_config(top)
+    return load_config(group.config_path)
+
+
+def _prefix_location(f: Finding, prefix: str) -> Finding:
+    path = f.location.path
+    if not prefix or not path or path.startswith("/") or path.startswith("../"):
+        return f
+    return replace(f, location=Location(f"{prefix}/{path}", f.location.line, f.location.column))
+
+
+def evaluate_groups(
+    groups: Sequence[Group],
+    *,
+    top: Path,
+    options: RunOptions,
+    renames: Sequence[tuple[Path, Path]] = (),
+    relocate: bool = True,
+    started: str | None = None,
+    notes: Sequence[str] = (),
+) -> Report:
+    """Evaluate each group of explicit files with its domain's context and merge the reports.
+
+    With ``relocate`` the locations become relative to ``top`` (the repository top level).
+    """
+    from meshgov.api import run  # the evaluators load lazily behind it
+    from meshgov.core.catalog import load_catalog
+    from meshgov.core.discovery import discover
+
+    started = started or _now()
+    reports: list[tuple[Report, str, set[str]]] = []
+    all_notes: list[str] = list(notes)
+    for group in groups:
+        cfg = _load_group_config(group, top)
+        catalog = load_catalog(cfg, options.kinds)
+        root = cfg.root.resolve()
+        rel_renames = [
+            (o, n) for o, n in ((_rel_to(a, root), _rel_to(b, root)) for a, b in renames
+                                if b in group.files) if o and n
+        ]
+        if rel_renames:
+            extra, rnotes = carry_waivers(cfg.waivers, rel_renames)
+            extra_c, cnotes = carry_waivers(catalog.approved_waivers, rel_renames)
+            cfg = replace(cfg, waivers=cfg.waivers + extra)
+            catalog = replace(catalog, approved_waivers=catalog.approved_waivers + extra_c)
+            all_notes.extend(rnotes + cnotes)
+        inputs = discover(list(group.files), root, cfg.exclude, options.kinds)
+        report = run(cfg, catalog, inputs, options, started=started)
+        prefix = ""
+        if relocate:
+            rel_root = _rel_to(root, top)
+            prefix = "" if rel_root in (None, ".", "") else rel_root  # type: ignore[assignment]
+        paths = {i.rel for i in inputs}
+        reports.append((report, prefix, paths))
+    return merge_reports(reports, options, started, all_notes)
+
+
+def _scope_fixed(fixed: Sequence[Mapping[str, Any]], paths: set[str]) -> list[Mapping[str, Any]]:
+    """Fixed baseline findings about the evaluated files only (the others were not looked at)."""
+    out = []
+    for entry in fixed:
+        loc = entry.get("location") or {}
+        subj = entry.get("subject") or {}
+        if loc.get("path") in paths or subj.get("ref") in paths:
+            out.append(entry)
+    return out
+
+
+def merge_reports(
+    parts: Sequence[tuple[Report, str, set[str]]],
+    options: RunOptions,
+    started: str,
+    notes: Sequence[str],
+) -> Report:
+    findings: list[Finding] = []
+    policies: dict[str, Policy] = {}
+    fixed: list[Mapping[str, Any]] = []
+    all_notes: list[str] = list(notes)
+    extras: dict[str, Any] = {}
+    engines: list[str] = []
+    domains: list[str] = []
+    inputs = 0
+    for report, prefix, paths in parts:
+        findings.extend(_prefix_location(f, prefix) for f in report.findings)
+        for p in report.policies:
+            policies.setdefault(p.id, p)
+        if options.baseline is not None:
+            fixed.extend(_scope_fixed(report.fixed, paths))
+        all_notes.extend(n for n in report.notes if n not in all_notes)
+        extras.update(report.extras)
+        for e in report.run.engine.split(","):
+            if e and e not in engines:
+                engines.append(e)
+        if report.run.domain and report.run.domain not in domains:
+            domains.append(report.run.domain)
+        inputs += report.run.inputs
+    if len(parts) > 1:
+        all_notes.append(f"{len(parts)} domains evaluated: " + ", ".join(domains or ["<defaults>"]))
+    return Report(
+        tool_version=__version__,
+        run=RunInfo(
+            mode=options.mode,
+            started_at=started,
+            finished_at=_now(),
+            engine=",".join(engines) or options.engine,
+            domain=",".join(domains) or None,
+            inputs=inputs,
+        ),
+        policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
+        findings=tuple(findings),
+        fail_on=options.fail_on,
+        notes=tuple(all_notes),
+        fixed=tuple(fixed),
+        extras=extras,
+    )
+
+
+# -- the gate ---------------------------------------------------------------------------------
+
+
+def _restrict_roots(paths: Sequence[str | Path], cwd: Path, top: Path) -> list[Path]:
+    roots = []
+    for p in paths:
+        r = (cwd / p).resolve()
+        if not r.exists():
+            raise UsageError(f"no such file or directory: {p}")
+        if r != top and top not in r.parents:
+            raise UsageError(f"{p} is outside the git repository at {top}")
+        roots.append(r)
+    return roots
+
+
+def evaluate_gate(
+    *,
+    base: str,
+    head: str = "HEAD",
+    paths: Sequence[str | Path] = (),
+    config: str | Path | None = None,
+    options: RunOptions | None = None,
+    cwd: Path | None = None,
+) -> Report:
+    """Evaluate the files changed between the merge base of ``base`` and ``head``, and ``head``.
+
+    Raises :class:`meshgov.core.git.GitError` (exit 2) outside git, when ``base`` or ``head``
+    is not available (naming what to fetch) or when they share no history.
+    """
+    opts = replace(options or RunOptions(), mode="gate", explicit_files=True)
+    started = _now()
+    here = (cwd or Path.cwd()).resolve()
+    top = git.toplevel(here)
+    head_sha = git.resolve_commit(head, top)
+    if head_sha is None:
+        raise git.GitError(f"head revision '{head}' is not a commit of this repository "
+                           f"(fetch it: `{git.fetch_hint(head)}`)")
+    base_sha = git.resolve_commit(base, top)
+    if base_sha is None:
+        raise git.missing_base_error(base, top)
+    mb = git.merge_base(base_sha, head_sha, top)
+    if mb is None:
+        raise git.no_merge_base_error(base, head, top)
+    changes = git.changed_files(mb, head_sha, top)
+    roots = _restrict_roots(paths, here, top)
+    if config is not None:
+        config = (here / config).resolve()
+    notes: list[str] = []
+    checked_out = git.resolve_commit("HEAD", top)
+    if head_sha == checked_out:
+        dirty = git.dirty_paths(top)
+        return _evaluate_tree(top, top, changes, roots, config, opts, started, notes, dirty)
+    with tempfile.TemporaryDirectory(prefix="meshgov-gate-") as tmp:
+        tree = Path(tmp).resolve() / "head"
+        git.add_worktree(head_sha, tree, top)
+        try:
+            notes.append(f"evaluated {head} ({head_sha[:12]}) in a temporary work tree")
+            mapped = [tree / r.relative_to(top) for r in roots]
+            return _evaluate_tree(tree, tree, changes, mapped, config, opts, started, notes, set())
+        finally:
+            git.remove_worktree(tree, top)
+
+
+def _evaluate_tree(
+    tree: Path,
+    top: Path,
+    changes: Sequence[git.Change],
+    roots: Sequence[Path],
+    config: Path | None,
+    opts: RunOptions,
+    started: str,
+    notes: list[str],
+    dirty: set[str],
+) -> Report:
+    files: list[Path] = []
+    renames: list[tuple[Path, Path]] = []
+    changed_configs: list[Path] = []
+    modified_locally: list[str] = []
+    for ch in changes:
+        path = tree / ch.path
+        if not _inside(path, roots):
+            continue
+        if not path.is_file():  # deleted in the work tree, or a submodule / directory entry
+            if not path.exists():
+                notes.append(f"{ch.path} changed but is missing from the work tree: not evaluated")
+            continue
+        if ch.path in dirty:
+            modified_locally.append(ch.path)
+        if path.name == CONFIG_NAME:
+            changed_configs.append(path)
+            continue
+        files.append(path)
+        if ch.status == "R" and ch.old_path:
+            renames.append((tree / ch.old_path, path))
+    if modified_locally:
+        notes.append(
+            f"{len(modified_locally)} changed file(s) have uncommitted edits; their work-tree "
+            "content was evaluated: " + ", ".join(sorted(modified_locally)[:5])
+            + (" ..." if len(modified_locally) > 5 else "")
+        )
+    groups = group_files(files, top, config, changed_configs)
+    if not groups:  # nothing changed: an empty report with the context of the repository
+        groups = group_files([], top, config, [c for c in [nearest_config(top / "x", top)] if c])
+        if not groups:
+            groups = [Group(None, ())]
+    return evaluate_groups(groups, top=top, options=opts, renames=renames, started=started,
+                           notes=notes)
