@@ -26,6 +26,7 @@ from meshgov.core.errors import ConfigError
 from meshgov.core.model import KINDS, SEVERITIES, Finding, Kind, Location, Policy, Subject, Waiver
 from meshgov.core.products import DomainEntry, ProductRegistry, build_registry, parse_registry
 from meshgov.core.yamlio import YamlError, load_file
+from meshgov.core.yamlpos import find_item_with, position
 
 PACK_FILE = "pack.yaml"
 PRODUCTS_FILES = ("products.yml", "products.yaml")
@@ -159,7 +160,6 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
 
     findings: list[Finding] = []
     policies = dict(global_ids)
-    rel_config = _rel(config)
     for p in local_content.policies:
         if p.id in global_ids:
             findings.append(
@@ -168,7 +168,7 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
                     global_ids[p.id].kind,
                     f"local policy {p.id} ({p.origin}) redefines a global policy; the global "
                     "definition stays in force",
-                    rel_config,
+                    _local_policy_location(config, p),
                     {"policy": p.id, "local_origin": p.origin},
                 )
             )
@@ -177,7 +177,7 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
             raise ConfigError(p.origin, p.id, f"policy id already defined in {policies[p.id].origin}")
         policies[p.id] = p
 
-    for pid in config.policies.disable:
+    for index, pid in enumerate(config.policies.disable):
         if pid in global_ids:
             findings.append(
                 _gov_finding(
@@ -185,7 +185,7 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
                     global_ids[pid].kind,
                     f"global policy {pid} cannot be disabled by a domain; it stays in force "
                     "(use a waiver with a reason, an owner and an expiry)",
-                    rel_config,
+                    _config_location(config, ["policies", "disable", index]),
                     {"policy": pid},
                 )
             )
@@ -226,7 +226,7 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
                     _kind_of_param(name),
                     f"parameter {name}={value!r} would loosen the global value {params[name]!r} "
                     f"(a domain may only tighten: {spec.tighten}); the global value stays",
-                    rel_config,
+                    _config_location(config, ["policies", "params", name]),
                     {"param": name, "requested": value, "global": params[name]},
                 )
             )
@@ -257,8 +257,28 @@ def _kind_of_param(name: str) -> Kind:
     return head if head in KINDS else "code"  # type: ignore[return-value]
 
 
+def _config_location(config: DomainConfig, keys: Sequence[str | int]) -> Location:
+    """meshgov.yaml (as the report shows it) at the line of the key, when it can be found."""
+    pos = position(config.path, keys) if config.path else None
+    return Location(_rel(config), *(pos or (None, None)))
+
+
+def _local_policy_location(config: DomainConfig, policy: Policy) -> Location:
+    """The local policy file, relative to the domain root, at the line of the policy entry."""
+    origin = Path(policy.origin) if policy.origin else None
+    if origin is None or not origin.is_file():
+        return Location(_rel(config))
+    try:
+        shown = origin.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        shown = origin.as_posix()
+    pos = find_item_with(origin, "policies", "id", policy.id) if origin.suffix in (".yaml", ".yml") \
+        else None
+    return Location(shown, *(pos or (None, None)))
+
+
 def _gov_finding(
-    policy_id: str, kind: Kind, message: str, path: str, evidence: Mapping[str, Any]
+    policy_id: str, kind: Kind, message: str, location: Location, evidence: Mapping[str, Any]
 ) -> Finding:
     meta = builtin.META_POLICIES[policy_id]
     return Finding(
@@ -267,10 +287,12 @@ def _gov_finding(
         severity=meta.severity,
         message=message,
         remediation=meta.remediation,
-        subject=Subject("config", path),
-        location=Location(path=path),
+        subject=Subject("config", location.path or "meshgov.yaml"),
+        location=location,
         evidence=dict(evidence),
-    ).with_fingerprint(message)
+    ).with_fingerprint(  # what was attempted, not where the file lives
+        *(f"{k}={evidence[k]!r}" for k in sorted(evidence) if k != "local_origin")
+    )
 
 
 def _pack_files(root: Path) -> Iterable[Path]:

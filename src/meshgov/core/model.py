@@ -109,6 +109,7 @@ class Waiver:
             "owner": self.owner,
             "expires": self.expires,
             "source": self.source,
+            "subject": self.subject,
         }
 
 
@@ -261,7 +262,7 @@ class Report:
             "tool": {"name": "meshgov", "version": self.tool_version},
             "run": self.run.to_dict(),
             "summary": self.summary(),
-            "policies": [p.to_report() for p in sorted(self.policies, key=lambda p: p.id)],
+            "policies": [_report_policy(p) for p in sorted(self.policies, key=lambda p: p.id)],
             "findings": [f.to_dict() for f in sort_findings(self.findings)],
         }
         if self.notes:
@@ -271,3 +272,14 @@ class Report:
         for key in sorted(self.extras):
             out[key] = self.extras[key]
         return out
+
+
+def _report_policy(policy: Policy) -> dict[str, Any]:
+    """A policy as the report lists it: the catalog entry plus the texts formats show
+    (SARIF rule help, HTML), so that a saved report re-renders without the catalog."""
+    out = policy.to_report()
+    for key in ("description", "remediation"):
+        value = getattr(policy, key)
+        if value:
+            out[key] = value
+    return out

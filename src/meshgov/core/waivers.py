@@ -4,21 +4,27 @@ A waiver matches a finding when the policy ids are equal and its ``subject`` mat
 finding's location path or subject ref (exact, or a glob such as ``models/legacy/*.sql``).
 
 - an expired waiver waives nothing and is itself a finding (MG-WAIVER-001);
-- a waiver that matches nothing is a finding (MG-WAIVER-002);
+- a domain waiver that matches nothing is a finding (MG-WAIVER-002);
 - a global policy marked ``enforced`` is waived only by the council's ``approved_waivers``:
-  a domain's own waiver of it is a finding (MG-WAIVER-003) and waives nothing.
+  a domain's own waiver of it (in meshgov.yaml or inline in SQL) is a finding (MG-WAIVER-003)
+  and waives nothing.
+
+Waiver findings point at the line of the waiver in ``meshgov.yaml`` (or the council's pack).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from pathlib import Path
 
 from meshgov.core import builtin
 from meshgov.core.catalog import Catalog
 from meshgov.core.model import Finding, Location, Subject, Waiver
+from meshgov.core.yamlpos import origin_position
 
 
 def matches(waiver: Waiver, finding: Finding) -> bool:
@@ -34,7 +40,35 @@ def matches(waiver: Waiver, finding: Finding) -> bool:
     return False
 
 
-def _meta_finding(policy_id: str, waiver: Waiver, message: str, kind: str, path: str) -> Finding:
+def is_expired(waiver: Waiver, today: _dt.date) -> bool:
+    return bool(waiver.expires) and str(waiver.expires) < today.isoformat()
+
+
+def waiver_location(waiver: Waiver, config_path: str, root: Path | None) -> Location:
+    """Where a waiver is declared: ``meshgov.yaml`` (shown as ``config_path``) or the council
+    pack (relative to the domain root when given), with the line of its list item."""
+    if waiver.source == "inline":
+        path, _, line = waiver.origin.rpartition(":")
+        return Location(path=path or waiver.subject, line=int(line) if line.isdigit() else None)
+    if not waiver.origin:
+        return Location(path=config_path)
+    file, pos = origin_position(waiver.origin)
+    shown = config_path
+    if waiver.source == "council":
+        shown = file
+        if root is not None:
+            try:
+                shown = Path(os.path.relpath(file, root)).as_posix()
+            except ValueError:  # another drive on Windows
+                shown = file
+    line, column = pos if pos else (None, None)
+    return Location(path=shown, line=line, column=column)
+
+
+def _meta_finding(
+    policy_id: str, waiver: Waiver, message: str, kind: str, location: Location,
+    domain: str | None = None,
+) -> Finding:
     meta = builtin.META_POLICIES[policy_id]
     return Finding(
         policy_id=policy_id,
@@ -42,17 +76,19 @@ def _meta_finding(policy_id: str, waiver: Waiver, message: str, kind: str, path:
         severity=meta.severity,
         message=message,
         remediation=meta.remediation,
-        subject=Subject("config", path),
-        location=Location(path=path),
+        subject=Subject("config", location.path or "meshgov.yaml", domain),
+        location=location,
         evidence={
             "waiver": {
                 "policy": waiver.policy,
                 "subject": waiver.subject,
+                "reason": waiver.reason,
                 "owner": waiver.owner,
                 "expires": waiver.expires,
+                "source": waiver.source,
             }
         },
-    ).with_fingerprint(waiver.policy, waiver.subject)
+    ).with_fingerprint(waiver.policy, waiver.subject, waiver.source)
 
 
 def apply_waivers(
@@ -62,6 +98,8 @@ def apply_waivers(
     today: _dt.date,
     config_path: str = "meshgov.yaml",
     no_waivers: bool = False,
+    root: Path | None = None,
+    domain: str | None = None,
 ) -> list[Finding]:
     """Return the findings with ``waiver`` set where a valid waiver applies, plus waiver findings.
 
@@ -70,20 +108,21 @@ def apply_waivers(
     """
     if no_waivers:
         return [replace(f, waiver=None) if f.waiver else f for f in findings]
-    out: list[Finding] = []
+    council = list(catalog.approved_waivers)
+    all_waivers = council + list(domain_waivers)
+    n_council = len(council)
     used: set[int] = set()
     extra: list[Finding] = []
-    council = list(catalog.approved_waivers)
-    domain = list(domain_waivers)
-    all_waivers = council + domain
-    today_s = today.isoformat()
 
     def kind_of(policy_id: str) -> str:
         p = catalog.get(policy_id)
         return p.kind if p else "code"
 
+    def where(w: Waiver) -> Location:
+        return waiver_location(w, config_path, root)
+
     for i, w in enumerate(all_waivers):
-        if w.expires and w.expires < today_s:
+        if is_expired(w, today):
             used.add(i)  # reported as expired, not as unused
             extra.append(
                 _meta_finding(
@@ -92,51 +131,79 @@ def apply_waivers(
                     f"waiver of {w.policy} for '{w.subject}' (owner {w.owner}) expired on "
                     f"{w.expires}; it no longer waives",
                     kind_of(w.policy),
-                    config_path,
+                    where(w),
+                    domain,
                 )
             )
     unapproved_reported: set[int] = set()
+
+    def unapproved(i: int, w: Waiver, f: Finding) -> None:
+        used.add(i)
+        if i in unapproved_reported:
+            return
+        unapproved_reported.add(i)
+        extra.append(
+            _meta_finding(
+                builtin.WAIVER_UNAPPROVED,
+                w,
+                f"{f.policy_id} is enforced by the council: the domain's waiver for "
+                f"'{w.subject}' is not approved and waives nothing",
+                f.kind,
+                where(w),
+                domain,
+            )
+        )
+
+    out: list[Finding] = []
+    inline_reported: set[tuple[str, str]] = set()
     for f in findings:
-        if f.waiver is not None:  # inline suppression already applied by the evaluator
-            out.append(f)
-            continue
         policy = catalog.get(f.policy_id)
         enforced = bool(policy and policy.enforced and policy.source == "global")
-        applied: Waiver | None = None
-        for i, w in enumerate(all_waivers):
-            if not matches(w, f):
-                continue
-            if w.expires and w.expires < today_s:
-                continue
-            is_council = i < len(council)
-            if enforced and not is_council:
-                used.add(i)
-                if i not in unapproved_reported:
-                    unapproved_reported.add(i)
+        if f.waiver is not None:  # inline suppression already applied by the evaluator
+            if enforced and f.waiver.source == "inline":
+                key = (f.policy_id, f.waiver.origin)
+                if key not in inline_reported:
+                    inline_reported.add(key)
+                    loc = where(f.waiver)
                     extra.append(
-                        _meta_finding(
-                            builtin.WAIVER_UNAPPROVED,
-                            w,
-                            f"{f.policy_id} is enforced by the council: the domain's waiver for "
-                            f"'{w.subject}' is not approved and waives nothing",
-                            f.kind,
-                            config_path,
+                        replace(
+                            _meta_finding(
+                                builtin.WAIVER_UNAPPROVED,
+                                f.waiver,
+                                f"{f.policy_id} is enforced by the council: the inline "
+                                "suppression is not approved and suppresses nothing",
+                                f.kind,
+                                loc,
+                                f.subject.domain,
+                            ),
+                            subject=f.subject,
                         )
                     )
+                f = replace(f, waiver=None)
+            else:
+                out.append(f)
                 continue
-            used.add(i)
-            applied = w
-            break
+        applied: Waiver | None = None
+        for i, w in enumerate(all_waivers):
+            if not matches(w, f) or is_expired(w, today):
+                continue
+            if enforced and i >= n_council:
+                unapproved(i, w, f)
+                continue
+            used.add(i)  # a second matching waiver is redundant, not stale
+            if applied is None:
+                applied = w
         out.append(replace(f, waiver=applied) if applied else f)
-    for i, w in enumerate(domain, start=len(council)):
-        if i not in used:
+    for i, w in enumerate(all_waivers):
+        if i >= n_council and i not in used:
             extra.append(
                 _meta_finding(
                     builtin.WAIVER_UNUSED,
                     w,
                     f"waiver of {w.policy} for '{w.subject}' matches no finding; remove it",
                     kind_of(w.policy),
-                    config_path,
+                    where(w),
+                    domain,
                 )
             )
     return out + extra
