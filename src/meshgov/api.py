@@ -119,6 +119,8 @@ def run(
         opts.reference_date(),
         config_path=config_path,
         no_waivers=opts.no_waivers,
+        root=cfg.root,
+        domain=cfg.domain,
     )
     if opts.explicit_files:
         findings = scope_waiver_findings(findings, inputs)
@@ -127,6 +129,7 @@ def run(
         from meshgov.report.baseline import compare  # noqa: PLC0415 - only with --baseline
 
         findings, fixed = compare(findings, opts.baseline)
+    extras.update(_report_sections(cfg, catalog, inputs, opts, findings, fixed, extras))
     policies = _report_policies(catalog, findings, opts)
     return Report(
         tool_version=__version__,
@@ -145,6 +148,29 @@ def run(
         fixed=tuple(fixed),
         extras=extras,
     )
+
+
+def _report_sections(
+    cfg: DomainConfig,
+    catalog: Catalog,
+    inputs: Sequence[InputFile],
+    opts: RunOptions,
+    findings: Sequence[Finding],
+    fixed: Sequence[Mapping[str, Any]],
+    extras: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Optional report sections: the baseline trend and the data-product scorecards
+    (unless an evaluator, e.g. the audit, already provided them)."""
+    from meshgov.report import baseline, scorecard  # noqa: PLC0415
+
+    out: dict[str, Any] = {}
+    if opts.baseline is not None and "baseline" not in extras:
+        out["baseline"] = baseline.trend(opts.baseline, findings, fixed)
+    if "scorecards" not in extras and not opts.explicit_files:
+        cards = scorecard.for_run(cfg, catalog, inputs, opts, findings)
+        if cards:
+            out["scorecards"] = cards
+    return out
 
 
 def _report_policies(

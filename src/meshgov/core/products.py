@@ -109,7 +109,10 @@ def build_registry(
             merged[entry.name] = entry
         else:
             products = {p.name: p for p in prev.products}
-            products.update({p.name: p for p in entry.products})
+            for p in entry.products:  # a later entry without a description keeps the registry's
+                old = products.get(p.name)
+                products[p.name] = p if p.description or old is None else \
+                    Product(p.name, p.tables, old.description)
             merged[entry.name] = DomainEntry(
                 entry.name,
                 entry.owner or prev.owner,

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 FORMATS: Mapping[str, str] = {
     "text": "meshgov.report.as_text",
     "json": "meshgov.report.as_json",
+    "sarif": "meshgov.report.as_sarif",
+    "junit": "meshgov.report.as_junit",
+    "github": "meshgov.report.as_github",
+    "markdown": "meshgov.report.as_markdown",
+    "html": "meshgov.report.as_html",
 }
 
 

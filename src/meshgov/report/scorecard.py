@@ -1,0 +1,239 @@
+"""Data-product scorecards: for each published product, which characteristics hold.
+
+The characteristics are the data-mesh ones a council asks of an output port. Each is computed
+from the catalog (which policies are in force), the product registry and the findings; the
+mapping from policies to characteristics is the one table :data:`MAPPING` below. A
+characteristic is
+
+- ``pass`` when policies mapped to it ran over something belonging to the product and none
+  of them has an unwaived finding on it,
+- ``fail`` when one of them has an unwaived finding on the product (or, for discoverable,
+  the product has no description),
+- ``unknown`` when no mapped policy is in force or nothing of the product was evaluated in
+  this run: never claimed as a pass.
+
+A finding *belongs to a product* when its subject is one of the product's tables, when it is
+about the dbt model named like a product table, or when its evidence names a product table.
+Compute policies (cost) and infra grants are judged per domain: a domain's clusters and
+warehouses serve all its products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from meshgov.core.config import Product
+from meshgov.core.model import Finding, Policy
+
+CHARACTERISTICS: tuple[str, ...] = (
+    "discoverable", "understandable", "truthful", "secure", "cost", "compliance",
+)
+
+Scope = Literal["product", "domain"]
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """Policies of ``kind`` whose rule or id matches one of ``match`` (globs, lower case)
+    and none of ``exclude`` count towards ``characteristic``, judged per ``scope``."""
+
+    characteristic: str
+    kind: str
+    match: tuple[str, ...]
+    scope: Scope
+    exclude: tuple[str, ...] = ()
+    meaning: str = ""
+
+
+#: THE mapping (documented in the README): policy kind + rule/id glob -> characteristic
+MAPPING: tuple[MapEntry, ...] = (
+    MapEntry("understandable", "code", ("dbt_*", "dbt.*", "*document*", "*describ*", "*classif*"),
+             "product", ("*pii*",), "dbt model of the product: description, documented and classified columns"),
+    MapEntry("truthful", "data", ("*",), "product", ("pii_masked", "*pii*"),
+             "data rules on the product's tables, and they pass"),
+    MapEntry("secure", "code", ("*grant*", "*mask*", "*owner*", "*privilege*"), "product",
+             (), "GRANT / mask / owner statements about the product's tables"),
+    MapEntry("secure", "infra", ("*grant*", "*privilege*", "*owner*"), "domain", (),
+             "Unity Catalog grants in the domain's infrastructure"),
+    MapEntry("cost", "infra", ("*cluster*", "*warehouse*", "*job*", "*compute*", "*autoterm*",
+                               "*auto_stop*", "*worker*"), "domain", ("*grant*",),
+             "compute policies on the domain's clusters, warehouses and jobs"),
+    MapEntry("compliance", "data", ("pii_masked", "*pii*"), "product", (),
+             "PII columns of the product's tables are masked"),
+    MapEntry("compliance", "code", ("*pii*",), "product", (),
+             "PII columns of the product's model are classified"),
+)
+
+
+def policy_matches(entry: MapEntry, policy: Policy) -> bool:
+    if policy.kind != entry.kind:
+        return False
+    names = [n.lower() for n in (policy.rule, policy.id) if n]
+    if any(fnmatchcase(n, x) for n in names for x in entry.exclude):
+        return False
+    return any(fnmatchcase(n, m) for n in names for m in entry.match)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What this run looked at: which kinds ran, and over what."""
+
+    kinds: tuple[str, ...]
+    model_names: frozenset[str] = frozenset()  # lower-case dbt model names among the inputs
+    sql_inputs: bool = False
+    infra_inputs: bool = False
+    data_tables: frozenset[str] = frozenset()  # lower-case tables data policies validated
+
+
+def _strings(value: Any, depth: int = 0) -> Iterable[str]:
+    if depth > 4:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v, depth + 1)
+
+
+def belongs_to(f: Finding, tables: Sequence[str]) -> bool:
+    lowered = [t.lower() for t in tables]
+    ref = f.subject.ref.lower()
+    if any(ref == t or ref.endswith("." + t) for t in lowered):
+        return True
+    names = {t.rsplit(".", 1)[-1] for t in lowered}
+    if f.subject.type == "dbt_model" and PurePosixPath(ref).stem in names:
+        return True
+    text = " ".join(_strings(f.evidence)).lower()
+    return any(t in text for t in lowered)
+
+
+def _table_targeted(policy: Policy, table: str, domain: str) -> bool:
+    tables = policy.params.get("tables") or ()
+    if any(fnmatchcase(table.lower(), str(t).lower()) for t in tables):
+        return True
+    select = policy.params.get("select") or {}
+    if isinstance(select, Mapping):
+        if select.get("domain") and str(select["domain"]).lower() == domain.lower():
+            return True
+        if select.get("glob") and fnmatchcase(table.lower(), str(select["glob"]).lower()):
+            return True
+    return False
+
+
+def _judge(
+    name: str,
+    policies: Sequence[Policy],
+    findings: Sequence[Finding],
+    domain: str,
+    product: Product,
+    cov: Coverage,
+) -> dict[str, Any]:
+    entries = [e for e in MAPPING if e.characteristic == name]
+    in_force: list[tuple[MapEntry, Policy]] = [
+        (e, p) for e in entries for p in policies if policy_matches(e, p)
+    ]
+    if not in_force:
+        return {"status": "unknown", "detail": "no policy in force maps to it", "policies": []}
+    ids = sorted({p.id for _, p in in_force})
+    failing: list[Finding] = []
+    covered = False
+    for e, p in in_force:
+        if e.kind not in cov.kinds:
+            continue
+        mine = [f for f in findings if f.policy_id == p.id and not f.waived]
+        if e.scope == "domain":
+            mine = [f for f in mine if (f.subject.domain or domain) == domain]
+            covered = covered or cov.infra_inputs or bool(mine)
+        else:
+            mine = [f for f in mine if belongs_to(f, product.tables)]
+            if e.kind == "data":
+                targeted = [t for t in product.tables if _table_targeted(p, t, domain)]
+                covered = covered or any(t.lower() in cov.data_tables for t in targeted) or bool(mine)
+            elif name == "understandable" or "pii" in " ".join((p.rule, p.id)).lower():
+                covered = covered or bool(mine) or any(
+                    t.rsplit(".", 1)[-1].lower() in cov.model_names for t in product.tables)
+            else:
+                covered = covered or bool(mine) or cov.sql_inputs
+        failing.extend(mine)
+    if failing:
+        worst = sorted({f.policy_id for f in failing})
+        return {"status": "fail", "detail": f"{len(failing)} finding(s): {', '.join(worst)}",
+                "policies": ids, "findings": len(failing)}
+    if not covered:
+        if name == "truthful" and not any(
+            _table_targeted(p, t, domain) for _, p in in_force for t in product.tables
+        ):
+            return {"status": "fail", "detail": "no data rule is defined on the product's tables",
+                    "policies": ids}
+        return {"status": "unknown", "detail": "nothing of the product was evaluated in this run",
+                "policies": ids}
+    return {"status": "pass", "detail": "the mapped policies ran and found nothing",
+            "policies": ids, "findings": 0}
+
+
+def scorecard(
+    domain: str,
+    product: Product,
+    policies: Sequence[Policy],
+    findings: Sequence[Finding],
+    coverage: Coverage,
+) -> dict[str, Any]:
+    chars: dict[str, Any] = {}
+    described = bool(product.description.strip())
+    chars["discoverable"] = {
+        "status": "pass" if described else "fail",
+        "detail": "registered and described" if described else "registered but has no description",
+        "policies": [],
+    }
+    for name in CHARACTERISTICS[1:]:
+        chars[name] = _judge(name, policies, findings, domain, product, coverage)
+    passed = sum(1 for c in chars.values() if c["status"] == "pass")
+    known = sum(1 for c in chars.values() if c["status"] != "unknown")
+    return {
+        "domain": domain,
+        "product": product.name,
+        "tables": list(product.tables),
+        "characteristics": chars,
+        "score": f"{passed}/{len(CHARACTERISTICS)}",
+        "evaluated": known,
+    }
+
+
+def build_scorecards(
+    products: Sequence[tuple[str, Product]],
+    policies: Sequence[Policy],
+    findings: Sequence[Finding],
+    coverage: Coverage,
+) -> list[dict[str, Any]]:
+    """Scorecards of the given (domain, product) pairs, sorted by domain and product."""
+    return [scorecard(d, p, policies, findings, coverage)
+            for d, p in sorted(products, key=lambda x: (x[0], x[1].name))]
+
+
+def for_run(cfg: Any, catalog: Any, inputs: Sequence[Any], opts: Any,
+            findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """Scorecards for a run (api.run): the running domain's products, or every product of
+    the registry when the run has no domain (a council-wide run)."""
+    products = catalog.registry.products()
+    if cfg.domain:
+        products = [(d, p) for d, p in products if d == cfg.domain]
+    if not products:
+        return []
+    data_on = "data" in opts.kinds and (opts.data is True or (opts.data is None and not opts.explicit_files))
+    coverage = Coverage(
+        kinds=tuple(opts.kinds),
+        model_names=frozenset(PurePosixPath(i.rel).stem.lower() for i in inputs
+                              if i.type == "dbt_model"),
+        sql_inputs=any(i.kind == "code" for i in inputs),
+        infra_inputs=any(i.kind == "infra" for i in inputs),
+        data_tables=frozenset(t.lower() for t in cfg.data) if data_on else frozenset(),
+    )
+    policies = [p for p in catalog.policies.values() if p.kind in opts.kinds]
+    return build_scorecards(products, sorted(policies, key=lambda p: p.id), findings, coverage)
