@@ -22,7 +22,7 @@ BUILTIN_PACK = "builtin"
 #: keys a data binding may carry (see the data evaluator for their meaning)
 DATA_BINDING_KEYS = frozenset(
     {"path", "format", "url", "table", "schema", "query", "spark", "warehouse_id", "catalog",
-     "timeout_seconds", "options"}
+     "timeout_seconds", "options", "tags", "pii_columns"}
 )
 
 
