@@ -1,0 +1,455 @@
+"""Render a raw dbt model with jinja2, dbt's context stubbed, and map rendered lines back.
+
+No dbt and no warehouse: ``ref``/``source``/``this`` render to three-level names given by the
+caller's resolver, ``config()`` records its arguments, ``var()`` reads the project's vars,
+``is_incremental()`` is False and ``execute`` is False (dbt's parse-time view, so
+``run_query`` blocks are skipped). Project macros (``macro-paths``) are loaded and callable.
+Macros of installed packages (``dbt_utils.star(...)``, ``adapter.dispatch(...)``) render to a
+placeholder identifier ``__pkg__macro__`` because packages are never installed. Any other
+unknown name that is called is an error: the model is unrenderable (as it would be for dbt).
+
+Line map: before rendering, a marker carrying the source line is put at the start of every
+line of template *data*; after rendering, each output line is mapped to the line of the last
+marker seen, and the markers are removed. ``{% if %}`` blocks, loops and multi-line
+``config(...)`` calls therefore keep findings on the line the developer edits.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from meshgov.code.dbt.project import DbtProject, merge_config
+
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_MARK = re.compile("\ue000(\\d+)\ue001")
+_FIXED_TIME = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)  # deterministic run_started_at
+#: package namespaces recognised even without a packages.yml
+KNOWN_PACKAGES = frozenset({"dbt_utils", "dbt_expectations", "dbt_date", "codegen",
+                            "audit_helper", "dbt_external_tables", "dbt"})
+
+
+class RenderError(Exception):
+    """The model cannot be rendered; ``line`` is the 1-based source line when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.message = message
+        self.line = line
+        super().__init__(message)
+
+
+class _Return(Exception):  # noqa: N818 - control flow of dbt's return()
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _CompilerError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    #: source line (1-based) of each rendered line
+    lines: tuple[int, ...]
+    refs: tuple[tuple[str | None, str], ...] = ()  # (package, name)
+    sources: tuple[tuple[str, str], ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    placeholders: tuple[str, ...] = ()  # package macros rendered as placeholders
+    config_line: int | None = None
+
+    def line_of(self, rendered_line: int) -> int:
+        if 1 <= rendered_line <= len(self.lines):
+            return self.lines[rendered_line - 1]
+        return self.lines[-1] if self.lines else rendered_line
+
+
+class Relation:
+    """What ``ref()``, ``source()`` and ``this`` return: renders as ``catalog.schema.name``."""
+
+    def __init__(self, database: str, schema: str, identifier: str) -> None:
+        self.database = database
+        self.catalog = database
+        self.schema = schema
+        self.identifier = identifier
+        self.name = identifier
+        self.table = identifier
+
+    def include(self, **_: Any) -> Relation:
+        return self
+
+    def render(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        return f"{self.database}.{self.schema}.{self.identifier}"
+
+    def __html__(self) -> str:  # pragma: no cover - autoescape is off
+        return str(self)
+
+
+#: ref(package, name, version) -> Relation ; source(source_name, table) -> Relation
+RefResolver = Callable[[str | None, str], Relation]
+SourceResolver = Callable[[str, str], Relation]
+
+
+class _Recorder:
+    """Per-render state: what the model referenced and configured."""
+
+    def __init__(self) -> None:
+        self.refs: list[tuple[str | None, str]] = []
+        self.sources: list[tuple[str, str]] = []
+        self.config: dict[str, Any] = {}
+        self.placeholders: list[str] = []
+
+
+class _Placeholder:
+    """A package macro: calling it renders ``__pkg_name__`` (and records it)."""
+
+    def __init__(self, qualname: str, box: _Box) -> None:
+        self._qualname = qualname
+        self._box = box
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        if self._qualname not in self._box.rec.placeholders:
+            self._box.rec.placeholders.append(self._qualname)
+        return "__" + re.sub(r"\W", "_", self._qualname) + "__"
+
+
+class _Namespace:
+    def __init__(self, name: str, box: _Box) -> None:
+        self._name = name
+        self._box = box
+
+    def __getattr__(self, attr: str) -> _Placeholder:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return _Placeholder(f"{self._name}.{attr}", self._box)
+
+
+class _Adapter:
+    def __init__(self, box: _Box) -> None:
+        self._box = box
+
+    def dispatch(self, macro_name: str, macro_namespace: str | None = None, **_: Any) -> _Placeholder:
+        return _Placeholder(f"{macro_namespace or 'adapter'}.{macro_name}", self._box)
+
+    def quote(self, identifier: str) -> str:
+        return f"`{identifier}`"
+
+    def get_relation(self, *_: Any, **__: Any) -> None:
+        return None
+
+    def get_columns_in_relation(self, *_: Any, **__: Any) -> list[Any]:
+        return []
+
+
+class _Config:
+    def __init__(self, box: _Box) -> None:
+        self._box = box
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        for arg in args:  # config({'materialized': 'table'}) is accepted by dbt too
+            if isinstance(arg, Mapping):
+                kwargs = {**arg, **kwargs}
+        for key, value in kwargs.items():
+            merge_config(self._box.rec.config, str(key), value)
+        return ""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._box.rec.config.get(key, default)
+
+    def require(self, key: str) -> Any:
+        if key not in self._box.rec.config:
+            raise _CompilerError(f"config '{key}' is required")
+        return self._box.rec.config[key]
+
+
+class _Var:
+    def __init__(self, project: DbtProject) -> None:
+        self._project = project
+
+    def __call__(self, name: str, default: Any = ...) -> Any:
+        found, value = self._project.var(name)
+        if found:
+            return value
+        if default is ...:
+            raise _CompilerError(f"required var '{name}' not found in dbt_project.yml vars")
+        return default
+
+    def has_var(self, name: str) -> bool:
+        return self._project.var(name)[0]
+
+
+class _Exceptions:
+    def raise_compiler_error(self, msg: str = "") -> None:
+        raise _CompilerError(str(msg))
+
+    def warn(self, *_: Any, **__: Any) -> str:
+        return ""
+
+
+class _Modules:
+    datetime = _dt
+    re = re
+
+
+def _return(value: Any = "") -> None:
+    raise _Return(value)
+
+
+def _wrap_macro(macro: Any) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return macro(*args, **kwargs)
+        except _Return as r:
+            return r.value
+
+    return call
+
+
+class _This:
+    """``this`` for the model being rendered (macros see the same object)."""
+
+    def __init__(self, box: _Box) -> None:
+        self._box = box
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self._box.this, attr)
+
+    def __str__(self) -> str:
+        return str(self._box.this)
+
+
+class _Box:
+    """The render in progress: its recorder and its model (one render at a time)."""
+
+    def __init__(self) -> None:
+        self.rec = _Recorder()
+        self.this = Relation("", "", "")
+        self.model_name = ""
+
+
+class Renderer:
+    """One per dbt project per run: a sandboxed environment, dbt's stubs, the project's macros.
+
+    jinja2 copies a template's globals when its module is made, so the stubs are created once
+    and read the render in progress from a small per-renderer box.
+    """
+
+    def __init__(self, project: DbtProject, default_schema: str, default_catalog: str, *,
+                 ref: RefResolver, src: SourceResolver, packages: Iterable[str] = ()) -> None:
+        self.project = project
+        self.default_schema = default_schema
+        self.default_catalog = default_catalog
+        self.packages = frozenset(packages) | KNOWN_PACKAGES
+        self.env = SandboxedEnvironment(
+            extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+        self._box = _Box()
+        self._ref = ref
+        self._src = src
+        self.ns: dict[str, Any] = self._stubs()
+        self.macro_names: set[str] = set()
+        self.macro_errors: dict[str, str] = {}  # macro file -> why it could not be loaded
+
+    def _stubs(self) -> dict[str, Any]:
+        box = self._box
+
+        def ref_stub(*args: Any, **kwargs: Any) -> Relation:
+            names = [a for a in args if isinstance(a, str)]
+            if not names or len(names) > 2 or len(names) != len(args):
+                raise _CompilerError(f"ref() takes a model name (and a package): got {args!r}")
+            package, name = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+            box.rec.refs.append((package, name))
+            return self._ref(package, name)
+
+        def source_stub(source_name: Any = None, table_name: Any = None) -> Relation:
+            if not isinstance(source_name, str) or not isinstance(table_name, str):
+                raise _CompilerError("source() takes a source name and a table name")
+            box.rec.sources.append((source_name, table_name))
+            return self._src(source_name, table_name)
+
+        def env_var(name: str, default: Any = None) -> Any:
+            return default if default is not None else f"__env_{name}__"
+
+        stubs: dict[str, Any] = {
+            "ref": ref_stub,
+            "source": source_stub,
+            "config": _Config(box),
+            "var": _Var(self.project),
+            "env_var": env_var,
+            "is_incremental": lambda: False,
+            "should_full_refresh": lambda: False,
+            "this": _This(box),
+            "execute": False,
+            "target": {"name": "dev", "schema": self.default_schema, "database": self.default_catalog,
+                       "catalog": self.default_catalog, "type": "databricks", "threads": 1,
+                       "profile_name": self.project.name},
+            "project_name": self.project.name,
+            "database": self.default_catalog,
+            "schema": self.default_schema,
+            "adapter": _Adapter(box),
+            "exceptions": _Exceptions(),
+            "modules": _Modules(),
+            "log": lambda *a, **k: "",
+            "print": lambda *a, **k: "",
+            "run_query": lambda *a, **k: None,
+            "load_result": lambda *a, **k: None,
+            "statement": lambda *a, **k: "",
+            "return": _return,
+            "tojson": lambda obj, *a, **k: json.dumps(obj, default=str),
+            "fromjson": lambda s, default=None: _safe_json(s, default),
+            "zip": zip,
+            "set": set,
+            "run_started_at": _FIXED_TIME,
+            "invocation_id": "meshgov",
+            "flags": {"FULL_REFRESH": False, "WHICH": "compile"},
+            "graph": {"nodes": {}, "sources": {}},
+        }
+        for pkg in self.packages:
+            stubs[pkg] = _Namespace(pkg, box)
+        return stubs
+
+    # -- macros ----------------------------------------------------------------------------
+    def load_macros(self, files: Iterable[Path]) -> None:
+        """Load the project's macros; a macro file jinja2 cannot read is skipped (and noted)."""
+        modules = []
+        for path in files:
+            try:
+                source = path.read_text(encoding="utf-8")
+                code = self.env.compile(source, name=path.name, filename=str(path))
+                template = self.env.template_class.from_code(
+                    self.env, code, self.env.make_globals(self.ns), None
+                )
+                modules.append(template)
+            except Exception as exc:  # noqa: BLE001 - {% materialization %}, {% test %}, bad files
+                self.macro_errors[str(path)] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        # every macro is in ``ns`` before any module is made: macros call each other freely
+        for template in modules:
+            try:
+                module = template.make_module()
+            except Exception as exc:  # noqa: BLE001 - top-level code of a macro file may fail
+                self.macro_errors[str(template.filename)] = str(exc)[:200]
+                continue
+            for name, value in vars(module).items():
+                if isinstance(value, jinja2.runtime.Macro):
+                    self.ns[name] = _wrap_macro(value)
+                    self.macro_names.add(name)
+
+    # -- models ----------------------------------------------------------------------------
+    def render(self, source: str, *, this: Relation, model_name: str) -> Rendered:
+        rec = _Recorder()
+        self._box.rec, self._box.this, self._box.model_name = rec, this, model_name
+        try:
+            template = self.env.from_string(mark_lines(source), globals=self.ns)
+            out = template.render(model={"name": model_name,
+                                         "unique_id": f"model.{self.project.name}.{model_name}"})
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(f"unrenderable Jinja: {exc.message}", exc.lineno) from None
+        except _CompilerError as exc:
+            raise RenderError(f"unrenderable Jinja: {exc}", _template_line(exc)) from None
+        except _Return as exc:
+            raise RenderError("unrenderable Jinja: return() outside a macro", _template_line(exc)) from None
+        except jinja2.UndefinedError as exc:
+            hint = ""
+            if "is undefined" in str(exc):
+                hint = (" (not a dbt builtin, a project macro, or a macro of a package listed in"
+                        " packages.yml)")
+            raise RenderError(f"unrenderable Jinja: {exc}{hint}", _template_line(exc)) from None
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"unrenderable Jinja: {exc}", _template_line(exc)) from None
+        except RecursionError:
+            raise RenderError("unrenderable Jinja: recursion too deep") from None
+        except Exception as exc:  # noqa: BLE001 - a model's Jinja may raise anything (1/0, [][1])
+            raise RenderError(f"unrenderable Jinja: {type(exc).__name__}: {exc}", _template_line(exc)) from None
+        text, lines = unmark(out)
+        return Rendered(
+            text=text,
+            lines=lines,
+            refs=tuple(rec.refs),
+            sources=tuple(rec.sources),
+            config=dict(rec.config),
+            placeholders=tuple(rec.placeholders),
+            config_line=_config_line(source),
+        )
+
+
+def _safe_json(s: Any, default: Any) -> Any:
+    try:
+        return json.loads(s)
+    except (TypeError, ValueError):
+        return default
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The model template's line in the (jinja-rewritten) traceback, deepest frame first."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _config_line(source: str) -> int | None:
+    m = re.search(r"\{\{-?\s*config\s*\(", source)
+    return source.count("\n", 0, m.start()) + 1 if m else None
+
+
+def mark_lines(source: str) -> str:
+    """Put a line marker at the start of each source line that begins inside template data."""
+    source = source.replace("\ue000", "").replace("\ue001", "")
+    out: list[str] = ["\ue0001\ue001"]
+    pos = 0
+    line = 1
+    for m in _TAG.finditer(source):
+        line = _mark_data(source[pos : m.start()], line, out)
+        out.append(m.group(0))
+        line += m.group(0).count("\n")
+        pos = m.end()
+    _mark_data(source[pos:], line, out)
+    return "".join(out)
+
+
+def _mark_data(data: str, line: int, out: list[str]) -> int:
+    if "\n" not in data:
+        out.append(data)
+        return line
+    pieces = data.split("\n")
+    out.append(pieces[0])
+    for piece in pieces[1:]:
+        line += 1
+        out.append(f"\n\ue000{line}\ue001{piece}")
+    return line
+
+
+def unmark(rendered: str) -> tuple[str, tuple[int, ...]]:
+    """Strip the markers; return the text and the source line of each of its lines."""
+    lines: list[int] = []
+    clean: list[str] = []
+    current = 1
+    for raw in rendered.split("\n"):
+        marks = _MARK.findall(raw)
+        if marks:
+            starts = _MARK.match(raw)
+            lines.append(int(starts.group(1)) if starts else current)
+            current = int(marks[-1])
+            clean.append(_MARK.sub("", raw))
+        else:
+            lines.append(current)
+            clean.append(raw)
+    return "\n".join(clean), tuple(lines)

@@ -1,0 +1,440 @@
+"""The per-run dbt loader: projects, property files, manifests and macros, each read once.
+
+The code evaluator makes one :class:`DbtSession` per run. Given a model file (or a property
+file, or a manifest) it finds the model's project (the nearest ``dbt_project.yml``) and reads
+only what that project needs: its ``dbt_project.yml``, the ``*.yml`` files under its model
+paths, its macros and its ``target/manifest.json`` when there is one. Everything is cached on
+the session (never in a module global), so 2,000 models of one project cost one read of each.
+
+Documents:
+- a ``.sql`` under a model path -> a ``dbt_model`` CodeDocument (SQL rules and dbt rules);
+- a property file given alone -> for each model it describes whose ``.sql`` is not itself an
+  input, a ``dbt_node`` CodeDocument (dbt rules only): a model is checked once per run;
+- ``.sql`` files outside the model paths (macros, tests, analyses, ``target/``) are not models.
+
+A support file that cannot be read (``dbt_project.yml``, a property file, the manifest) is one
+MG-INPUT finding, reported once per run, and every model is still evaluated with what is left.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlglot.errors import ParseError, TokenError
+
+from meshgov.code.classify import dbt_project_root
+from meshgov.code.dbt.errors import DbtReadError
+from meshgov.code.dbt.manifest import Manifest, ManifestModel, load_manifest
+from meshgov.code.dbt.project import DbtProject, load_project, merge_config, walk_model_paths
+from meshgov.code.dbt.properties import ModelProps, PropertyFile, SourceTable, load_properties
+from meshgov.code.dbt.render import Relation, Rendered, Renderer, RenderError
+from meshgov.code.document import CodeDocument
+from meshgov.core.context import EvalContext
+from meshgov.core.discovery import InputFile, display_path
+from meshgov.core.model import Finding
+from meshgov.core.yamlio import YamlError, loads
+
+FALLBACK_CATALOG = "main"  # Databricks' default catalog when meshgov.yaml names none
+FALLBACK_SCHEMA = "default"
+_LITERAL_CFG = re.compile(r"\b(schema|alias|database|catalog)\s*=\s*['\"]([^'\"]+)['\"]")
+_CONFIG_CALL = re.compile(r"\{\{-?\s*config\s*\((.*?)\)\s*-?\}\}", re.S)
+
+
+@dataclass
+class _Project:
+    """What the session knows about one dbt project (mutable cache, lives for one run)."""
+
+    project: DbtProject
+    models: dict[str, Path] | None = None  # name -> .sql
+    props: dict[str, ModelProps] | None = None  # model name -> its properties
+    sources: dict[tuple[str, str], SourceTable] = field(default_factory=dict)
+    manifest: Manifest | None = None
+    manifest_loaded: bool = False
+    renderer: Renderer | None = None
+    literal_config: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class DbtSession:
+    def __init__(self, ctx: EvalContext, model_inputs: Iterable[Path] = ()) -> None:
+        self.ctx = ctx
+        self.domain = ctx.config.domain
+        self.root = ctx.config.root
+        self.catalog = ctx.config.default_catalog or FALLBACK_CATALOG
+        self.model_inputs = {p.resolve() for p in model_inputs}
+        self._projects: dict[Path, _Project] = {}
+        self._props_files: dict[Path, PropertyFile | None] = {}
+        self._problems: dict[str, Finding] = {}  # support file -> its MG-INPUT finding
+        self._done: set[Path] = set()
+
+    # -- public ----------------------------------------------------------------------------
+    def load(self, inp: InputFile) -> list[CodeDocument | Finding]:
+        """The documents (or MG-INPUT findings) an input yields; support files yield none."""
+        if inp.type == "dbt_model":
+            out = self.model_document(inp)
+            return [out] if out is not None else []
+        state = self._state_for(inp.path.parent if inp.type != "dbt_manifest" else inp.path.parent.parent)
+        if state is None:
+            return []
+        if inp.type == "dbt_manifest":
+            self._manifest(state)
+        elif inp.type == "dbt_schema":
+            return self._documents_for_properties(inp.path, state)
+        return []
+
+    def support_findings(self) -> list[Finding]:
+        return [self._problems[k] for k in sorted(self._problems)]
+
+    def model_document(self, inp: InputFile) -> CodeDocument | Finding | None:
+        from meshgov.code.evaluator import input_finding, parse_error_finding  # noqa: PLC0415
+
+        path = inp.path.resolve()
+        state = self._state_for(path.parent)
+        if state is None or not state.project.is_model_file(path) or path in self._done:
+            return None
+        self._done.add(path)
+        project = state.project
+        try:
+            raw = path.read_bytes()
+            source = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return input_finding(inp, f"not UTF-8 text ({exc.reason} at byte {exc.start})", None, None, self.domain)
+        except OSError as exc:
+            return input_finding(inp, f"cannot read: {exc.strerror or exc}", None, None, self.domain)
+        rel = path.relative_to(project.root).as_posix()
+        name = path.stem
+        manifest = self._manifest(state)
+        node = manifest.model_for_file(rel) if manifest else None
+        fresh = node is not None and (
+            node.checksum is None or node.checksum == hashlib.sha256(raw).hexdigest()
+        )
+        props = self._props(state).get(name)
+        this = self._relation(state, name, path, source)
+        rendered: Rendered | None = None
+        error: RenderError | None = None
+        try:
+            rendered = self._renderer(state).render(source, this=this, model_name=name)
+        except RenderError as exc:
+            error = exc
+        if fresh and node is not None and node.compiled_code:
+            text = node.compiled_code
+            lines = align_lines(text, rendered, source)
+            origin = "manifest"
+        elif rendered is not None:
+            text, lines, origin = rendered.text, rendered.lines, "jinja"
+        else:
+            assert error is not None
+            return input_finding(inp, error.message, error.line, None, self.domain)
+
+        def line_map(n: int, _lines: tuple[int, ...] = lines) -> int:
+            return _lines[n - 1] if 1 <= n <= len(_lines) else (_lines[-1] if _lines else n)
+
+        meta = self._metadata(state, name, rel, this, node, props, rendered, origin)
+        try:
+            doc = CodeDocument.from_sql(inp, source, text=text, domain=self.domain,
+                                        line_map=line_map, dbt=meta)
+        except (ParseError, TokenError) as exc:
+            return parse_error_finding(inp, exc, self.domain, line_map, text=text)
+        except RecursionError:
+            return input_finding(inp, "cannot parse SQL: nesting too deep", 1, 1, self.domain)
+        except Exception as exc:  # noqa: BLE001 - a parser bug on odd input must not stop the run
+            return input_finding(inp, f"cannot parse SQL: {type(exc).__name__}: {exc}"[:300], 1, 1,
+                                 self.domain)
+        if not doc.statements:
+            return input_finding(inp, "no SQL statement in the model once rendered", 1, 1, self.domain)
+        return doc
+
+    # -- projects --------------------------------------------------------------------------
+    def _state_for(self, directory: Path) -> _Project | None:
+        root = dbt_project_root(directory.resolve())
+        if root is None:
+            return None
+        state = self._projects.get(root)
+        if state is None:
+            try:
+                project = load_project(root)
+            except DbtReadError as exc:
+                self._problem(exc)
+                project = DbtProject(root=root)
+            state = _Project(project=project)
+            self._projects[root] = state
+        return state
+
+    def _problem(self, exc: DbtReadError) -> None:
+        from meshgov.code.evaluator import input_finding  # noqa: PLC0415
+
+        rel = display_path(exc.path, self.root)
+        if rel in self._problems:
+            return
+        inp = InputFile(path=exc.path, rel=rel, type=_support_type(exc.path), kind="code")
+        self._problems[rel] = input_finding(inp, exc.message, exc.line, exc.column, self.domain)
+
+    def _index(self, state: _Project) -> dict[str, Path]:
+        if state.models is None:
+            models, prop_files = walk_model_paths(state.project)
+            state.models = {k: v.resolve() for k, v in models.items()}
+            state.props = {}
+            for f in prop_files:
+                pf = self._props_file(f)
+                if pf is None:
+                    continue
+                for m in pf.models:
+                    state.props.setdefault(m.name, m)
+                for s in pf.sources:
+                    state.sources.setdefault((s.source, s.name), s)
+        return state.models
+
+    def _props(self, state: _Project) -> dict[str, ModelProps]:
+        self._index(state)
+        return state.props or {}
+
+    def _props_file(self, path: Path) -> PropertyFile | None:
+        path = path.resolve()
+        if path not in self._props_files:
+            try:
+                self._props_files[path] = load_properties(path)
+            except DbtReadError as exc:
+                self._problem(exc)
+                self._props_files[path] = None
+        return self._props_files[path]
+
+    def _manifest(self, state: _Project) -> Manifest | None:
+        if not state.manifest_loaded:
+            state.manifest_loaded = True
+            path = state.project.manifest_path
+            if path.is_file():
+                try:
+                    state.manifest = load_manifest(path)
+                except DbtReadError as exc:
+                    self._problem(exc)
+        return state.manifest
+
+    def _renderer(self, state: _Project) -> Renderer:
+        if state.renderer is None:
+            project = state.project
+            renderer = Renderer(project, self._default_schema(state), self.catalog,
+                                ref=lambda pkg, n: self._ref(state, pkg, n),
+                                src=lambda s, t: self._source(state, s, t),
+                                packages=_package_names(project.root))
+            macro_files: list[Path] = []
+            for mp in project.macro_paths:
+                d = project.root / mp
+                if d.is_dir():
+                    macro_files.extend(sorted(d.rglob("*.sql")))
+            renderer.load_macros(macro_files)
+            state.renderer = renderer
+        return state.renderer
+
+    def _default_schema(self, state: _Project) -> str:
+        schema = state.project.folder_config(state.project.root / "x.sql").get("schema")
+        return schema if isinstance(schema, str) and schema else FALLBACK_SCHEMA
+
+    # -- names -----------------------------------------------------------------------------
+    def _literal_config(self, state: _Project, path: Path, source: str | None = None) -> dict[str, str]:
+        key = str(path)
+        if key not in state.literal_config:
+            if source is None:
+                try:
+                    source = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    source = ""
+            found: dict[str, str] = {}
+            for call in _CONFIG_CALL.finditer(source):
+                for k, v in _LITERAL_CFG.findall(call.group(1)):
+                    found[k] = v
+            state.literal_config[key] = found
+        return state.literal_config[key]
+
+    def _relation(self, state: _Project, name: str, path: Path | None, source: str | None = None) -> Relation:
+        cfg: dict[str, Any] = {}
+        if path is not None:
+            cfg.update(state.project.folder_config(path))
+            props = self._props(state).get(name)
+            if props is not None:
+                cfg.update({k: v for k, v in props.config.items() if k in ("schema", "alias", "database", "catalog")})
+            cfg.update(self._literal_config(state, path, source))
+        catalog = cfg.get("catalog") or cfg.get("database") or self.catalog
+        schema = cfg.get("schema") or self._default_schema(state)
+        return Relation(str(catalog), str(schema), str(cfg.get("alias") or name))
+
+    def _ref(self, state: _Project, package: str | None, name: str) -> Relation:
+        manifest = self._manifest(state)
+        node = manifest.model_named(name) if manifest else None
+        if node is not None and node.relation:
+            db, schema, ident = node.relation.split(".")
+            return Relation(db, schema, ident)
+        path = self._index(state).get(name) if package in (None, state.project.name) else None
+        return self._relation(state, name, path)
+
+    def _source(self, state: _Project, source: str, table: str) -> Relation:
+        self._index(state)
+        st = state.sources.get((source, table))
+        if st is not None:
+            return Relation(st.database or self.catalog, st.schema, st.identifier)
+        manifest = self._manifest(state)
+        if manifest and (source, table) in manifest.sources:
+            db, schema, ident = manifest.sources[(source, table)].split(".", 2)
+            return Relation(db, schema, ident)
+        return Relation(self.catalog, source, table)
+
+    # -- property files given as inputs ----------------------------------------------------
+    def _documents_for_properties(self, path: Path, state: _Project) -> list[CodeDocument | Finding]:
+        pf = self._props_file(path)
+        if pf is None:
+            return []
+        index = self._index(state)
+        out: list[CodeDocument | Finding] = []
+        for m in pf.models:
+            model_path = index.get(m.name)
+            if model_path is None or model_path in self.model_inputs or model_path in self._done:
+                continue
+            inp = InputFile(path=model_path, rel=display_path(model_path, self.root),
+                            type="dbt_node", kind="code")
+            doc = self.model_document(inp)
+            if doc is not None:
+                out.append(doc)
+        return out
+
+    # -- metadata --------------------------------------------------------------------------
+    def _metadata(self, state: _Project, name: str, rel: str, this: Relation,
+                  node: ManifestModel | None, props: ModelProps | None,
+                  rendered: Rendered | None, origin: str) -> dict[str, Any]:
+        project = state.project
+        config: dict[str, Any] = dict(node.config) if node else project.folder_config(project.root / rel)
+        if props is not None:
+            for k, v in props.config.items():
+                merge_config(config, k, v)
+        if rendered is not None:
+            for k, v in rendered.config.items():
+                merge_config(config, k, v)
+        description = None
+        if props is not None and props.description is not None:
+            description = props.description
+        elif node is not None:
+            description = node.description
+        if props is not None and props.columns:
+            columns = [
+                {"name": c.name, "description": c.description, "meta": dict(c.meta),
+                 "tags": list(c.tags), "data_type": c.data_type, "line": c.line}
+                for c in props.columns
+            ]
+        elif node is not None:
+            columns = [_manifest_column(k, v) for k, v in node.columns.items()]
+        else:
+            columns = []
+        contract = config.get("contract")
+        refs = [f"{p}.{n}" if p else n for p, n in rendered.refs] if rendered else list(node.refs if node else ())
+        sources = [list(s) for s in rendered.sources] if rendered else [list(s) for s in (node.sources if node else ())]
+        props_path = display_path(props.path, self.root) if props is not None else None
+        return {
+            "name": name,
+            "unique_id": node.unique_id if node else f"model.{project.name}.{name}",
+            "package": project.name,
+            "path": rel,
+            "relation": str(this) if node is None or not node.relation else node.relation,
+            "refs": _unique(refs),
+            "sources": _unique_lists(sources),
+            "depends_on": list(node.depends_on) if node else [],
+            "config": config,
+            "materialized": config.get("materialized", "view"),
+            "compiled_from": origin,
+            "placeholders": list(rendered.placeholders) if rendered else [],
+            "properties": {
+                "description": description,
+                "meta": dict(config.get("meta") or {}) if isinstance(config.get("meta"), Mapping) else {},
+                "tags": list(config.get("tags") or []),
+                "access": str(config.get("access") or "protected"),
+                "group": config.get("group"),
+                "contract": dict(contract) if isinstance(contract, Mapping) else {},
+                "columns": columns,
+                "path": props_path,
+                "line": props.line if props is not None else None,
+            },
+        }
+
+
+def _manifest_column(name: str, col: Mapping[str, Any]) -> dict[str, Any]:
+    meta = col.get("meta") if isinstance(col.get("meta"), Mapping) else {}
+    cfg = col.get("config") if isinstance(col.get("config"), Mapping) else {}
+    cmeta = cfg.get("meta") if isinstance(cfg, Mapping) and isinstance(cfg.get("meta"), Mapping) else {}
+    tags = [str(t) for t in (col.get("tags") or []) if t is not None] if isinstance(col.get("tags"), list) else []
+    return {"name": str(col.get("name") or name), "description": str(col.get("description") or ""),
+            "meta": {**meta, **cmeta}, "tags": tags, "data_type": col.get("data_type"), "line": None}
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _unique_lists(items: Iterable[list[str]]) -> list[list[str]]:
+    seen: dict[tuple[str, ...], list[str]] = {}
+    for i in items:
+        seen.setdefault(tuple(i), i)
+    return list(seen.values())
+
+
+def _support_type(path: Path) -> str:
+    if path.name == "dbt_project.yml":
+        return "dbt_project"
+    if path.name == "manifest.json":
+        return "dbt_manifest"
+    return "dbt_schema"
+
+
+def _norm(line: str) -> str:
+    return " ".join(line.replace("`", "").split()).lower()
+
+
+def align_lines(compiled: str, rendered: Rendered | None, source: str) -> tuple[int, ...]:
+    """Source line of each line of dbt's compiled code, by aligning it with our rendering
+    (or, when our rendering failed, with the raw source); unmatched lines take the line of the
+    previous matched one."""
+    if rendered is not None:
+        ref_lines, ref_map = rendered.text.split("\n"), rendered.lines
+    else:
+        ref_lines = source.split("\n")
+        ref_map = tuple(range(1, len(ref_lines) + 1))
+    comp = compiled.split("\n")
+    matcher = difflib.SequenceMatcher(None, [_norm(x) for x in comp], [_norm(x) for x in ref_lines],
+                                      autojunk=False)
+    mapped: list[int | None] = [None] * len(comp)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            j = block.b + k
+            mapped[block.a + k] = ref_map[j] if j < len(ref_map) else None
+    out: list[int] = []
+    last = 1
+    for m in mapped:
+        last = m if m is not None else last
+        out.append(last)
+    return tuple(out)
+
+
+def _package_names(root: Path) -> list[str]:
+    """Namespaces of the packages in packages.yml / dependencies.yml (never installed)."""
+    names: list[str] = []
+    for fname in ("packages.yml", "dependencies.yml"):
+        f = root / fname
+        if not f.is_file():
+            continue
+        try:
+            raw = loads(f.read_text(encoding="utf-8"), str(f))
+        except (YamlError, OSError, UnicodeDecodeError):
+            continue
+        if not isinstance(raw, Mapping):
+            continue
+        for key in ("packages", "projects"):
+            for item in raw.get(key) or []:
+                if not isinstance(item, Mapping):
+                    continue
+                ref = item.get("package") or item.get("git") or item.get("local") or item.get("name")
+                if isinstance(ref, str) and ref:
+                    base = ref.rstrip("/").split("/")[-1]
+                    base = base[:-4] if base.endswith(".git") else base
+                    names.append(base.replace("-", "_"))
+    return names
