@@ -1,0 +1,62 @@
+"""Keep secrets out of snapshots, reports and logs.
+
+Crawled REST JSON can carry plaintext secrets (a cluster's ``spark_env_vars`` or
+``spark_conf``); error messages can echo headers. Values under secret-looking keys are replaced
+(``{{secrets/scope/key}}`` references are kept: they are not secrets), and :func:`scrub` removes
+known secret values and token-shaped strings from free text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "<redacted>"
+_SECRET_KEY = re.compile(
+    r"(?i)(token|secret|password|passwd|pwd|credential|private[_.-]?key|access[_.-]?key|"
+    r"sas[_.-]?key|client[_.-]?secret|api[_.-]?key|auth)"
+)
+_SECRET_REF = re.compile(r"^\{\{secrets/[^}]+\}\}$")
+#: Databricks PATs, OAuth bearer tokens, JWTs
+_TOKEN_TEXT = re.compile(
+    r"(dapi[0-9a-f]{16,}(-\d+)?|dose[0-9a-f]{16,}|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}|"
+    r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
+)
+#: keys whose values are never secrets even though their names match (booleans, ids, config)
+_SAFE_KEYS = frozenset({"enableTokensConfig", "maxTokenLifetimeDays", "credentials_id",
+                        "storage_credential_name", "credential_name"})
+
+
+def redact(obj: Any) -> Any:
+    """A copy of ``obj`` with string values under secret-looking keys replaced."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if (isinstance(v, str) and isinstance(k, str) and k not in _SAFE_KEYS
+                    and _SECRET_KEY.search(k) and not _SECRET_REF.match(v)):
+                out[k] = REDACTED
+            else:
+                out[k] = redact(v)
+        return out
+    if isinstance(obj, list):
+        return [redact(v) for v in obj]
+    if isinstance(obj, str) and _TOKEN_TEXT.search(obj):
+        return _TOKEN_TEXT.sub(REDACTED, obj)
+    return obj
+
+
+def env_secrets() -> list[str]:
+    """Values of environment variables that hold credentials (to scrub from messages)."""
+    return [v for k, v in os.environ.items()
+            if len(v) >= 6 and _SECRET_KEY.search(k) and k.startswith(("DATABRICKS_", "ARM_",
+                                                                         "GOOGLE_", "MESHGOV_"))]
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove known secret values and token-shaped strings from free text."""
+    for s in (*secrets, *env_secrets()):
+        if s:
+            text = text.replace(s, REDACTED)
+    return _TOKEN_TEXT.sub(REDACTED, text)

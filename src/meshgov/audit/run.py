@@ -1,0 +1,358 @@
+"""``meshgov audit``: crawl the workspaces (bounded pool), snapshot, evaluate, compare, report.
+
+Crawling is I/O-bound and runs in a thread pool (``--concurrency``); each crawl streams its
+records straight into its snapshot file. Evaluation runs in the calling thread, one workspace
+snapshot at a time, as crawls finish: memory holds at most one workspace's inventory plus the
+findings. A workspace that fails (401/403, timeouts, 5xx after the SDK's retries) becomes an
+``MG-A-001`` finding and an ``error`` entry of the report's ``workspaces`` section; the others
+complete.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.util
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from meshgov.audit.config import AuditConfig, CrawlSettings, WorkspaceRef, load_audit_config
+from meshgov.audit.crawl import crawl_workspace
+from meshgov.audit.evaluate import WorkspaceResult, evaluate_workspace
+from meshgov.audit.policies import AUDIT_POLICIES, workspace_failed
+from meshgov.audit.progress import AuditProgress, ProgressCallback
+from meshgov.audit.redact import scrub
+from meshgov.audit.rundir import (
+    REPORT,
+    WORKSPACES,
+    clean_temp,
+    new_run,
+    previous_report,
+    read_state,
+    resumable_run,
+    write_atomic,
+    write_state,
+)
+from meshgov.audit.snapshot import (
+    SnapshotWriter,
+    WorkspaceSnapshot,
+    completed,
+    read_snapshot,
+    snapshot_files,
+    snapshot_path,
+)
+from meshgov.audit.workspaces import (
+    AccountFactory,
+    ClientFactory,
+    default_account_factory,
+    default_client_factory,
+    filter_workspaces,
+    resolve_workspaces,
+)
+from meshgov.core.catalog import Catalog, load_catalog
+from meshgov.core.config import DomainConfig
+from meshgov.core.context import EvalContext, RunOptions
+from meshgov.core.errors import UsageError
+from meshgov.core.model import Finding, Policy, Report, RunInfo
+
+#: objects between two "objects" progress events of one crawl
+PROGRESS_EVERY = 250
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def _iso(t: _dt.datetime) -> str:
+    return t.replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    name: str
+    status: str  # ok | error
+    objects: int
+    seconds: float
+    error: dict[str, Any] | None = None
+
+
+def classify_error(exc: BaseException, secrets: Sequence[str] = ()) -> dict[str, Any]:
+    """A report-safe description of why a crawl failed (no tokens, no headers)."""
+    status: int | None = None
+    kind = type(exc).__name__
+    try:
+        from databricks.sdk.errors import DatabricksError  # noqa: PLC0415
+
+        if isinstance(exc, DatabricksError):
+            code = getattr(exc, "error_code", None)
+            resp = getattr(exc, "_response", None) or getattr(exc, "response", None)
+            status = getattr(resp, "status_code", None) if resp is not None else None
+            kind = f"{kind}" + (f" ({code})" if code else "")
+    except ImportError:  # pragma: no cover - the audit extra is not installed
+        pass
+    if isinstance(exc, TimeoutError):
+        kind = "TimeoutError"
+    message = scrub(str(exc).splitlines()[0] if str(exc) else kind, secrets)[:500]
+    return {"type": kind, "status": status, "message": message}
+
+
+def crawl_one(
+    ref: WorkspaceRef,
+    crawl: CrawlSettings,
+    factory: ClientFactory,
+    directory: Path,
+    on_progress: ProgressCallback | None,
+    total: int,
+) -> CrawlOutcome:
+    """Crawl one workspace into ``directory/<name>.jsonl`` (ok or error), never raising."""
+    t0 = time.monotonic()
+    writer = SnapshotWriter(directory, ref, _iso(_now()))
+    if on_progress:
+        on_progress(AuditProgress("started", ref.name, total=total))
+    try:
+        w = factory(ref, crawl)
+        pending = 0
+        for api, obj in crawl_workspace(w, ref, crawl):
+            writer.add(api, obj)
+            pending += 1
+            if on_progress and pending >= PROGRESS_EVERY:
+                on_progress(AuditProgress("objects", ref.name, total=total, objects=pending))
+                pending = 0
+        if on_progress and pending:
+            on_progress(AuditProgress("objects", ref.name, total=total, objects=pending))
+        writer.commit("ok", _iso(_now()))
+        return CrawlOutcome(ref.name, "ok", writer.count, time.monotonic() - t0)
+    except Exception as exc:  # noqa: BLE001 - one workspace's failure never stops the others
+        writer.discard()
+        error = classify_error(exc)
+        failed = SnapshotWriter(directory, ref, _iso(_now()))
+        failed.commit("error", _iso(_now()), error)
+        return CrawlOutcome(ref.name, "error", 0, time.monotonic() - t0, error)
+
+
+def audit_command(
+    *,
+    config: str | Path | DomainConfig | None,
+    options: RunOptions,
+    workspaces_file: str | Path | None = None,
+    snapshot: str | Path | None = None,
+    audit_dir: str | Path = ".meshgov-audit",
+    include: Sequence[str] = (),
+    exclude_ws: Sequence[str] = (),
+    concurrency: int = 4,
+    resume: bool = True,
+    client_factory: ClientFactory | None = None,
+    account_factory: AccountFactory | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    """Run the audit and return the report (never prints; progress through ``on_progress``)."""
+    from meshgov.api import resolve_config  # noqa: PLC0415
+
+    started = _iso(_now())
+    cfg = resolve_config([Path(".")], config)
+    opts = replace(options, mode="audit")
+    catalog = load_catalog(cfg, opts.kinds)
+    ctx = EvalContext(config=cfg, catalog=catalog, options=opts)
+    if snapshot is not None:
+        return evaluate_snapshot_dir(Path(snapshot), ctx, include=include, exclude=exclude_ws,
+                                     started=started, on_progress=on_progress)
+    if workspaces_file is None:
+        raise UsageError("meshgov audit needs --workspaces FILE (the audit configuration) "
+                         "or --snapshot DIR")
+    acfg = load_audit_config(Path(workspaces_file))
+    refs = resolve_workspaces(acfg, include=include, exclude=exclude_ws,
+                              account_factory=account_factory or default_account_factory)
+    if not refs:
+        raise UsageError("no workspace to audit: the include/exclude filters match none")
+    return crawl_and_evaluate(refs, acfg, ctx, Path(audit_dir), concurrency=concurrency,
+                              resume=resume, factory=client_factory or default_client_factory,
+                              started=started, on_progress=on_progress)
+
+
+def crawl_and_evaluate(
+    refs: Sequence[WorkspaceRef],
+    acfg: AuditConfig,
+    ctx: EvalContext,
+    audit_dir: Path,
+    *,
+    concurrency: int,
+    resume: bool,
+    factory: ClientFactory,
+    started: str,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    names = [r.name for r in refs]
+    run = resumable_run(audit_dir) if resume else None
+    done_before: dict[str, str] = {}
+    if run is not None:
+        clean_temp(run)
+        done_before = {n: s for n, s in completed(run / WORKSPACES).items() if n in names}
+        state = read_state(run)
+        state["workspaces"] = sorted(set(state.get("workspaces") or []) | set(names))
+        state["resumed_at"] = _iso(_now())
+        write_state(run, state)
+    else:
+        run = new_run(audit_dir, _now(), names)
+    directory = run / WORKSPACES
+    total = len(refs)
+    note = f"resuming run {run.name}: {len(done_before)} already crawled" if done_before else \
+        f"run {run.name}"
+    if on_progress:
+        on_progress(AuditProgress("planned", total=total, message=note))
+
+    acc = _Accumulator(ctx)
+    done = 0
+    for ref in refs:
+        if ref.name in done_before:
+            done += 1
+            snap = read_snapshot(snapshot_path(directory, ref.name))
+            acc.add(snap, resumed=True)
+            if on_progress:
+                on_progress(AuditProgress("resumed", ref.name, done, total, len(snap.records)))
+    todo = [r for r in refs if r.name not in done_before]
+    with ThreadPoolExecutor(max_workers=max(1, concurrency),
+                            thread_name_prefix="meshgov-crawl") as pool:
+        futures: dict[Future[CrawlOutcome], WorkspaceRef] = {
+            pool.submit(crawl_one, r, acfg.crawl, factory, directory, on_progress, total): r
+            for r in todo
+        }
+        for fut in as_completed(futures):
+            outcome = fut.result()
+            done += 1
+            snap = read_snapshot(snapshot_path(directory, outcome.name))
+            acc.add(snap, seconds=outcome.seconds)
+            if on_progress:
+                if outcome.status == "ok":
+                    on_progress(AuditProgress("done", outcome.name, done, total, outcome.objects,
+                                              f"in {outcome.seconds:.1f}s"))
+                else:
+                    err = outcome.error or {}
+                    on_progress(AuditProgress("failed", outcome.name, done, total, 0,
+                                              f"{err.get('type')}: {err.get('message')}"))
+    baseline = ctx.options.baseline or previous_report(audit_dir, run)
+    notes = [f"audit run {run.name} in {audit_dir}"]
+    if done_before:
+        notes.append(f"resumed: {len(done_before)} workspace(s) were already crawled by the "
+                     "interrupted run and were not crawled again")
+    report = acc.report(started, baseline, notes)
+    from meshgov.report.as_json import render  # noqa: PLC0415
+
+    write_atomic(run / REPORT, render(report))
+    state = read_state(run)
+    state["finished_at"] = _iso(_now())
+    write_state(run, state)
+    if on_progress:
+        on_progress(AuditProgress("finished", done=done, total=total, objects=acc.objects,
+                                  message=f"from {total} workspace(s)"))
+    return report
+
+
+def evaluate_snapshot_dir(
+    directory: Path,
+    ctx: EvalContext,
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    started: str,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    """``--snapshot DIR``: re-evaluate saved snapshots offline (a run dir or a dir of .jsonl)."""
+    files = snapshot_files(directory)
+    if not files:
+        raise UsageError(f"no workspace snapshot (*.jsonl) in {directory}")
+    by_name = {p.name[: -len(".jsonl")]: p for p in files}
+    refs = filter_workspaces((WorkspaceRef(name=n, host="") for n in by_name), include, exclude)
+    acc = _Accumulator(ctx)
+    total = len(refs)
+    for i, ref in enumerate(refs, start=1):
+        snap = read_snapshot(by_name[ref.name])
+        acc.add(snap)
+        if on_progress:
+            on_progress(AuditProgress("done", ref.name, i, total, len(snap.records), "(snapshot)"))
+    report = acc.report(started, ctx.options.baseline,
+                        [f"offline re-evaluation of the snapshot {directory}"])
+    if on_progress:
+        on_progress(AuditProgress("finished", done=total, total=total, objects=acc.objects,
+                                  message=f"from the snapshot of {total} workspace(s)"))
+    return report
+
+
+class _Accumulator:
+    """Findings and per-workspace status collected workspace by workspace (not thread-shared)."""
+
+    def __init__(self, ctx: EvalContext) -> None:
+        self.ctx = ctx
+        self.findings: list[Finding] = []
+        self.workspaces: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self.objects = 0
+
+    def add(self, snap: WorkspaceSnapshot, *, resumed: bool = False,
+            seconds: float | None = None) -> None:
+        ws = snap.workspace
+        entry: dict[str, Any] = {"name": ws.name, "host": ws.host,
+                                 "workspace_id": ws.workspace_id, "crawled_at": snap.crawled_at}
+        if snap.status == "error" or snap.status == "incomplete":
+            error = dict(snap.error or {"type": "IncompleteSnapshot",
+                                        "message": "; ".join(snap.problems) or "truncated"})
+            self.findings.append(workspace_failed(ws.name, ws.host, ws.domain, error))
+            entry.update(status="error", objects=0, error=error)
+            self.workspaces.append(entry)
+            return
+        result: WorkspaceResult = evaluate_workspace(snap, self.ctx)
+        self.findings.extend(result.findings)
+        self.notes.extend(n for n in result.notes if n not in self.notes)
+        self.objects += result.objects
+        entry.update(status="ok", objects=result.objects, counts=dict(sorted(result.counts.items())),
+                     findings=len(result.findings), resumed=resumed, error=None)
+        if seconds is not None:
+            entry["crawl_seconds"] = round(seconds, 3)
+        if snap.problems:
+            entry["problems"] = list(snap.problems)
+        if result.product_facts:
+            entry["products"] = list(result.product_facts)
+        self.workspaces.append(entry)
+
+    def report(self, started: str, baseline: Path | None, notes: Sequence[str]) -> Report:
+        from meshgov.api import run  # noqa: PLC0415
+
+        opts = self.ctx.options
+        if baseline is not None and importlib.util.find_spec("meshgov.report.baseline") is None:
+            notes = [*notes, f"baseline {baseline} not compared: meshgov.report.baseline is "
+                     "not available"]
+            baseline = None
+        # kinds=(): evaluation already happened per workspace; run() applies waivers and the
+        # baseline and builds the report around the findings.
+        base = run(self.ctx.config, self.ctx.catalog, [], replace(opts, kinds=(), baseline=baseline),
+                   started=started, extra_findings=self.findings)
+        policies = _policies(self.ctx.catalog, base.findings, opts)
+        ok = sum(1 for w in self.workspaces if w["status"] == "ok")
+        summary_note = (f"{len(self.workspaces)} workspace(s): {ok} audited, "
+                        f"{len(self.workspaces) - ok} failed; {self.objects} objects evaluated")
+        return replace(
+            base,
+            run=RunInfo(mode="audit", started_at=started, finished_at=base.run.finished_at,
+                        engine=opts.embedded_engine or opts.engine, domain=self.ctx.config.domain,
+                        inputs=self.objects),
+            policies=policies,
+            notes=tuple([*notes, summary_note, *self.notes, *base.notes]),
+            extras={**dict(base.extras),
+                    "workspaces": sorted(self.workspaces, key=lambda w: str(w["name"]))},
+        )
+
+
+def _policies(catalog: Catalog, findings: Sequence[Finding], opts: RunOptions) -> tuple[Policy, ...]:
+    from meshgov.core import builtin  # noqa: PLC0415
+
+    out: dict[str, Policy] = {p.id: p for p in catalog.policies.values() if p.kind in opts.kinds}
+    for f in findings:
+        if f.policy_id in out:
+            continue
+        meta = AUDIT_POLICIES.get(f.policy_id) or builtin.META_POLICIES.get(f.policy_id) \
+            or catalog.get(f.policy_id)
+        if meta is not None:
+            out[f.policy_id] = meta
+    return tuple(sorted(out.values(), key=lambda p: p.id))
