@@ -273,6 +273,8 @@ def audit(config_path: str | None, formats: tuple[str, ...], outputs: tuple[str,
     audit_keys = ("workspaces_file", "snapshot", "audit_dir", "include", "exclude_ws",
                   "concurrency", "resume")
     audit_kw = {k: kw.pop(k) for k in audit_keys}
+    # a bar on a terminal, plain log lines otherwise (stderr; reports go to stdout/--output)
+    audit_kw["on_progress"] = _lazy("meshgov.audit.progress:cli_progress")(sys.stderr)
     options = build_options("audit", False, **kw)
     _pair_outputs(formats, outputs)
     report = _lazy("meshgov.audit.run:audit_command")(config=config_path, options=options, **audit_kw)
