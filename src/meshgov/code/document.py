@@ -2,20 +2,45 @@
 
 Parsing never uses a lenient error level: a statement sqlglot cannot parse raises, and the
 evaluator turns that into one MG-INPUT finding with the parser's line and column.
+
+Statements are parsed from one token stream so that each statement keeps the offset of its
+first and last token (``starts``/``ends``): rules locate statements sqlglot only keeps as text
+(``exp.Command``: ``GRANT ... ON CATALOG``, ``ALTER ... OWNER TO``, ``SET MASK``...).
 """
 
 from __future__ import annotations
 
+import bisect
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import TokenType
 
 from meshgov.core.discovery import InputFile
 
+if TYPE_CHECKING:
+    from meshgov.code.sqlutil import DocFacts
+
 DIALECT = "databricks"
+
+# sqlglot logs a warning for every statement it keeps as a Command; a linter must not print
+# them. A NullHandler on the library's logger is the documented way to silence a library.
+_SQLGLOT_LOG = logging.getLogger("sqlglot")
+if not any(isinstance(h, logging.NullHandler) for h in _SQLGLOT_LOG.handlers):
+    _SQLGLOT_LOG.addHandler(logging.NullHandler())
+
+
+@dataclass(frozen=True)
+class ParsedSQL:
+    statements: tuple[exp.Expression, ...]
+    #: offset in the text of the first / last character of each statement
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -29,6 +54,27 @@ class CodeDocument:
     line_map: Callable[[int], int] | None = field(default=None, compare=False)
     #: dbt metadata when the input is a dbt model (name, refs, sources, config, properties...)
     dbt: Mapping[str, Any] | None = field(default=None, hash=False)
+    #: offsets in ``text`` of each statement's first and last character (empty when unknown)
+    starts: tuple[int, ...] = ()
+    ends: tuple[int, ...] = ()
+
+    @classmethod
+    def from_sql(
+        cls,
+        input: InputFile,  # noqa: A002 - the field's name
+        source: str,
+        *,
+        text: str | None = None,
+        domain: str | None = None,
+        line_map: Callable[[int], int] | None = None,
+        dbt: Mapping[str, Any] | None = None,
+    ) -> CodeDocument:
+        """Parse ``text`` (default: ``source``); raises like :func:`parse_sql`."""
+        sql = source if text is None else text
+        parsed = parse_sql_spans(sql)
+        return cls(input=input, source=source, text=sql, statements=parsed.statements,
+                   domain=domain, line_map=line_map, dbt=dbt, starts=parsed.starts,
+                   ends=parsed.ends)
 
     @property
     def type(self) -> str:
@@ -38,32 +84,96 @@ class CodeDocument:
     def ref(self) -> str:
         return self.input.rel
 
+    @cached_property
+    def facts(self) -> DocFacts:
+        """Everything rules ask about the statements, computed in one walk per statement."""
+        from meshgov.code.sqlutil import analyze
+
+        return analyze(self)
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        starts = [0]
+        find = self.text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        return starts
+
     def source_line(self, line: int | None) -> int | None:
         if line is None:
             return None
         return self.line_map(line) if self.line_map else line
 
+    def offset_position(self, offset: int) -> tuple[int | None, int]:
+        """1-based (source line, column) of a character offset in ``text``."""
+        starts = self._line_starts
+        idx = bisect.bisect_right(starts, offset) - 1
+        return self.source_line(idx + 1), offset - starts[idx] + 1
+
     def position(self, node: exp.Expression) -> tuple[int | None, int | None]:
         """1-based (line, column) of the first character of ``node`` in the source."""
-        start = _start_offset(node)
+        start = node_start(node)
         if start is None:
             return None, None
-        line = self.text.count("\n", 0, start) + 1
-        col = start - (self.text.rfind("\n", 0, start) + 1) + 1
-        return self.source_line(line), col
+        return self.offset_position(start)
+
+    def statement_span(self, index: int) -> tuple[int, int] | None:
+        """(start, end) offsets of statement ``index`` in ``text``, when known."""
+        if index < len(self.starts):
+            return self.starts[index], self.ends[index]
+        return None
 
 
-def _start_offset(node: exp.Expression) -> int | None:
+def node_start(node: exp.Expression) -> int | None:
+    """Smallest source offset among the node and its descendants (None if none is known)."""
     best: int | None = None
     for n in node.walk():
-        meta = getattr(n, "_meta", None)
-        if meta and "start" in meta:
-            s = meta["start"]
-            if best is None or s < best:
+        meta = n._meta  # noqa: SLF001 - sqlglot keeps token positions here
+        if meta:
+            s = meta.get("start")
+            if s is not None and (best is None or s < best):
                 best = s
     return best
 
 
+def parse_sql_spans(text: str) -> ParsedSQL:
+    """Parse all statements (Databricks dialect) keeping each statement's span.
+
+    Raises sqlglot.errors.ParseError / TokenError; never parses leniently.
+    """
+    dialect = Dialect.get_or_raise(DIALECT)
+    tokens = dialect.tokenize(text)
+    results = dialect.parser().parse(tokens, text)
+    # the parser splits the token stream at semicolons into one chunk per result; do the same
+    # to know where each statement starts and ends (see sqlglot.parser.Parser._parse)
+    chunks: list[list[Any]] = [[]]
+    total = len(tokens)
+    for i, token in enumerate(tokens):
+        if token.token_type == TokenType.SEMICOLON:
+            if token.comments:
+                chunks.append([token])
+            if i < total - 1:
+                chunks.append([])
+        else:
+            chunks[-1].append(token)
+    statements: list[exp.Expression] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    aligned = len(chunks) == len(results)
+    for i, stmt in enumerate(results):
+        if stmt is None:
+            continue
+        statements.append(stmt)
+        if aligned and chunks[i]:
+            starts.append(chunks[i][0].start)
+            ends.append(chunks[i][-1].end)
+    if len(starts) != len(statements):
+        starts, ends = [], []
+    return ParsedSQL(tuple(statements), tuple(starts), tuple(ends))
+
+
 def parse_sql(text: str) -> tuple[exp.Expression, ...]:
     """Parse all statements (Databricks dialect); raises sqlglot.errors.ParseError/TokenError."""
-    return tuple(s for s in sqlglot.parse(text, read=DIALECT) if s is not None)
+    return parse_sql_spans(text).statements

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from fnmatch import fnmatchcase
+from typing import Any
 
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ParseError, SqlglotError, TokenError
 
-from meshgov.code.document import CodeDocument, parse_sql
+from meshgov.code.document import CodeDocument
 from meshgov.code.registry import Rule, Violation, get_rule
 from meshgov.code.suppress import apply_suppressions
 from meshgov.core import builtin
@@ -35,7 +37,7 @@ def input_finding(
 
 
 def subject_type(inp: InputFile) -> str:
-    return "dbt_model" if inp.type == "dbt_model" else "sql"
+    return "dbt_model" if inp.type.startswith("dbt_") else "sql"
 
 
 def read_text(inp: InputFile) -> str:
@@ -43,17 +45,70 @@ def read_text(inp: InputFile) -> str:
     return inp.path.read_text(encoding="utf-8")
 
 
-def parse_error_finding(inp: InputFile, exc: Exception, domain: str | None,
-                        line_map=None) -> Finding:  # type: ignore[no-untyped-def]
-    line = col = None
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+_TOKEN_AT = re.compile(r"from (\d+):(\d+)\s*$")
+
+
+def parse_error_position(exc: Exception, text: str) -> tuple[str, int | None, int | None]:
+    """(message, line, column in ``text``) of a sqlglot error."""
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if isinstance(exc, ParseError) and exc.errors:
         err = exc.errors[0]
-        line, col = err.get("line"), err.get("col")
-        msg = err.get("description") or msg
+        return err.get("description") or msg, err.get("line"), err.get("col")
+    if isinstance(exc, TokenError):
+        cause = exc.__cause__
+        if cause is not None and str(cause):
+            # "Missing ` from 3:57": the tokenizer's line and character offset
+            cause_msg = str(cause).splitlines()[0]
+            m = _TOKEN_AT.search(cause_msg)
+            if m:
+                line, col = _line_col(text, int(m.group(2)))
+                return cause_msg[: m.start()].strip(), line, col
+            msg = cause_msg
+        start, end = getattr(exc, "start", None), getattr(exc, "end", None)
+        if start is not None and end is not None:
+            # the context quoted is text[current-50 : current+50]
+            current = start + 50 if start > 0 else (end - 50 if end < len(text) - 1 else start)
+            line, col = _line_col(text, max(current, 0))
+            return f"cannot tokenize: {msg}", line, col
+    return msg, None, None
+
+
+def parse_error_finding(inp: InputFile, exc: Exception, domain: str | None,
+                        line_map=None, text: str = "") -> Finding:  # type: ignore[no-untyped-def]
+    msg, line, col = parse_error_position(exc, text)
     if line is not None and line_map is not None:
         line = line_map(line)
     return input_finding(inp, f"cannot parse SQL: {msg}", line, col, domain)
+
+
+def _undecodable(inp: InputFile, exc: UnicodeDecodeError, domain: str | None) -> Finding:
+    raw = exc.object if isinstance(exc.object, bytes) else b""
+    line = raw.count(b"\n", 0, exc.start) + 1
+    col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    return input_finding(inp, f"not UTF-8 text ({exc.reason} at byte {exc.start})", line, col,
+                         domain)
+
+
+def parse_document(inp: InputFile, source: str, domain: str | None) -> CodeDocument | Finding:
+    """Parse SQL text into a document, or the one MG-INPUT finding saying why not."""
+    try:
+        doc = CodeDocument.from_sql(inp, source, domain=domain)
+    except (ParseError, TokenError) as exc:
+        return parse_error_finding(inp, exc, domain, text=source)
+    except RecursionError:
+        return input_finding(inp, "cannot parse SQL: nesting too deep", 1, 1, domain)
+    except Exception as exc:  # noqa: BLE001 - a parser bug on odd input must not stop the run
+        return input_finding(inp, f"cannot parse SQL: {type(exc).__name__}: {exc}"[:300], 1, 1,
+                             domain)
+    if not doc.statements:
+        return input_finding(inp, "no SQL statement in the file", 1, 1, domain)
+    return doc
 
 
 def load_sql(inp: InputFile, ctx: EvalContext) -> CodeDocument | Finding:
@@ -61,19 +116,38 @@ def load_sql(inp: InputFile, ctx: EvalContext) -> CodeDocument | Finding:
     try:
         source = read_text(inp)
     except UnicodeDecodeError as exc:
-        return input_finding(inp, f"not UTF-8 text ({exc.reason} at byte {exc.start})", None, None, domain)
+        return _undecodable(inp, exc, domain)
     except OSError as exc:
         return input_finding(inp, f"cannot read: {exc.strerror or exc}", None, None, domain)
-    try:
-        statements = parse_sql(source)
-    except (ParseError, TokenError) as exc:
-        return parse_error_finding(inp, exc, domain)
-    except RecursionError:
-        return input_finding(inp, "cannot parse SQL: nesting too deep", None, None, domain)
-    return CodeDocument(input=inp, source=source, text=source, statements=statements, domain=domain)
+    return parse_document(inp, source, domain)
+
+
+#: dbt inputs are read by a per-run meshgov.code.dbt.session.DbtSession (jinja2 imported lazily)
+DBT_TYPES = frozenset({"dbt_model", "dbt_schema", "dbt_manifest", "dbt_project"})
+
+
+def dbt_session(inputs: Sequence[InputFile], ctx: EvalContext) -> Any:
+    """A DbtSession for this run when any input is a dbt file, else None."""
+    if not any(i.type in DBT_TYPES for i in inputs):
+        return None
+    from meshgov.code.dbt.session import DbtSession  # noqa: PLC0415 - imports jinja2
+
+    return DbtSession(ctx, [i.path for i in inputs if i.type == "dbt_model"])
+
+
+def load_documents(inp: InputFile, ctx: EvalContext, dbt: Any = None) -> list[CodeDocument | Finding]:
+    """The documents an input yields: one for SQL, one per model for dbt, none for others."""
+    if inp.type in DBT_TYPES:
+        dbt = dbt if dbt is not None else dbt_session([inp], ctx)
+        return dbt.load(inp)  # type: ignore[no-any-return]
+    loaded = load_document(inp, ctx)
+    return [loaded] if loaded is not None else []
 
 
 def load_document(inp: InputFile, ctx: EvalContext) -> CodeDocument | Finding | None:
+    if inp.type == "dbt_model":
+        docs = dbt_session([inp], ctx).load(inp)
+        return docs[0] if docs else None
     if inp.type in SQL_TYPES:
         return load_sql(inp, ctx)
     return None
@@ -112,21 +186,29 @@ def check_document(
     for policy, rule in rules:
         if doc.type not in rule.applies_to or not in_scope(policy, doc):
             continue
-        out.extend(to_finding(v, doc, policy) for v in rule.check(doc, policy, ctx))
-    return apply_suppressions(out, doc.source, doc.ref, Subject(subject_type(doc.input), doc.ref, doc.domain))
+        try:
+            out.extend(to_finding(v, doc, policy) for v in rule.check(doc, policy, ctx))
+        except (RecursionError, SqlglotError) as exc:  # a pathological tree: fail closed
+            out.append(input_finding(doc.input, f"cannot check {policy.id} ({rule.key}): "
+                                     f"{type(exc).__name__}: {exc}"[:300], None, None,
+                                     doc.domain))
+    return apply_suppressions(out, doc.source, doc.ref,
+                              Subject(subject_type(doc.input), doc.ref, doc.domain),
+                              known_ids=ctx.catalog.policies.keys())
 
 
 def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
     rules = [(p, get_rule(p.rule)) for p in ctx.policies("code")]
     findings: list[Finding] = []
+    dbt = dbt_session(inputs, ctx)
     for inp in inputs:
-        loaded = load_document(inp, ctx)
-        if loaded is None:
-            continue
-        if isinstance(loaded, Finding):
-            findings.append(loaded)
-            continue
-        findings.extend(check_document(loaded, rules, ctx))
+        for loaded in load_documents(inp, ctx, dbt):
+            if isinstance(loaded, Finding):
+                findings.append(loaded)
+                continue
+            findings.extend(check_document(loaded, rules, ctx))
+    if dbt is not None:
+        findings.extend(dbt.support_findings())
     return EvalResult(findings=tuple(findings), inputs=len(inputs))
 
 
@@ -140,11 +222,10 @@ def check_sql_text(
     from pathlib import Path
 
     inp = InputFile(path=Path(path or ref), rel=path or ref, type="sql", kind="code")
-    try:
-        statements = parse_sql(text)
-    except (ParseError, TokenError) as exc:
-        return [parse_error_finding(inp, exc, ctx.config.domain)]
-    doc = CodeDocument(input=inp, source=text, text=text, statements=statements, domain=ctx.config.domain)
+    loaded = parse_document(inp, text, ctx.config.domain)
+    if isinstance(loaded, Finding):
+        return [loaded]
+    doc = loaded
     rules = [(p, get_rule(p.rule)) for p in ctx.policies("code")]
     findings = check_document(doc, rules, ctx)
     if subject_type != "sql":

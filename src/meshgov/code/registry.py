@@ -25,7 +25,18 @@ if TYPE_CHECKING:
 
 #: rule key -> module defining ``RULE``
 RULES: Mapping[str, str] = {
+    "naming": "meshgov.code.rules.naming",
     "select_star": "meshgov.code.rules.select_star",
+    "three_level_names": "meshgov.code.rules.three_level_names",
+    "cross_domain": "meshgov.code.rules.cross_domain",
+    "forbidden_functions": "meshgov.code.rules.forbidden_functions",
+    "grants": "meshgov.code.rules.grants",
+    # dbt rules read CodeDocument.dbt (types dbt_model and dbt_node), see rules/dbt_common.py
+    "dbt_description": "meshgov.code.rules.dbt_description",
+    "dbt_owner": "meshgov.code.rules.dbt_owner",
+    "dbt_required_tags": "meshgov.code.rules.dbt_required_tags",
+    "dbt_pii_classified": "meshgov.code.rules.dbt_pii_classified",
+    "dbt_public_contract": "meshgov.code.rules.dbt_public_contract",
 }
 
 

@@ -1,0 +1,314 @@
+"""What code rules ask about SQL, computed once per document in one walk per statement.
+
+- the tables a statement touches, each with its *role*: ``create`` (CREATE TABLE/VIEW target),
+  ``write`` (INSERT/MERGE/UPDATE/DELETE target), ``rename`` (new name of ALTER ... RENAME TO),
+  ``other`` (DROP, ALTER, GRANT, COMMENT, USE... objects) or ``read``; names defined by a CTE
+  in scope are not tables and are dropped (a CTE is visible in later CTEs and the main query,
+  in its own body only when the WITH is RECURSIVE);
+- the catalog and schema a statement runs in (``USE CATALOG``, ``USE SCHEMA``, ``USE a.b``);
+- function calls with the names they were written with;
+- projection stars (``SELECT *``, ``SELECT t.*``);
+- statements sqlglot keeps only as text (``exp.Command``), with their source text and offset.
+
+Names keep the case they were written in (naming rules look at the raw tree, never at a
+qualified/normalized one); comparisons elsewhere are case-insensitive, as in Unity Catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+if TYPE_CHECKING:
+    from meshgov.code.document import CodeDocument
+
+#: ``delta.`/mnt/path``` and friends: a path, not a Unity Catalog table
+PATH_FORMATS = frozenset({"delta", "parquet", "csv", "json", "orc", "avro", "text", "binaryfile"})
+
+_TARGET_OF: dict[type[exp.Expression], str] = {
+    exp.Create: "create",
+    exp.Insert: "write",
+    exp.Merge: "write",
+    exp.Update: "write",
+    exp.Delete: "write",
+}
+_OTHER_PARENTS: tuple[type[exp.Expression], ...] = (
+    exp.Drop, exp.TruncateTable, exp.Alter, exp.Comment, exp.Cache, exp.Use, exp.Grant,
+    exp.Revoke, exp.Describe,
+)
+
+
+@dataclass(frozen=True)
+class TableRef:
+    node: exp.Table
+    #: the name parts as written, outermost first: (catalog, schema, name), (schema, name), (name,)
+    parts: tuple[str, ...]
+    role: str  # create | write | rename | other | read
+    statement: int
+    create_kind: str = ""  # TABLE, VIEW... for role create
+    temporary: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1]
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    node: exp.Func
+    #: lower-case names the call may be known by: as written, sqlglot's canonical name, and
+    #: the qualified ``catalog.schema.fn`` when written so
+    names: frozenset[str]
+    written: str
+    statement: int
+
+
+@dataclass(frozen=True)
+class CommandStmt:
+    node: exp.Command
+    statement: int
+    text: str  # the statement as written
+    offset: int | None  # offset of ``text`` in the document text
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    index: int
+    node: exp.Expression
+    tables: tuple[TableRef, ...]
+    functions: tuple[FunctionCall, ...]
+    stars: tuple[exp.Expression, ...]
+    #: catalog / schema the statement runs in, as set by earlier USE statements (None: default)
+    catalog: str | None
+    schema: str | None
+
+
+@dataclass(frozen=True)
+class DocFacts:
+    statements: tuple[StatementFacts, ...]
+    commands: tuple[CommandStmt, ...]
+    #: lower-case names of TEMPORARY views created in the document (session objects, not UC)
+    temp_views: frozenset[str] = frozenset()
+
+    def tables(self, *roles: str) -> list[TableRef]:
+        return [t for s in self.statements for t in s.tables if not roles or t.role in roles]
+
+    def context_of(self, statement: int) -> tuple[str | None, str | None]:
+        s = self.statements[statement]
+        return s.catalog, s.schema
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+
+def table_parts(node: exp.Table) -> tuple[str, ...] | None:
+    """Name parts as written, or None for table functions, paths and other non-names."""
+    this = node.this
+    if not isinstance(this, exp.Identifier):
+        return None
+    parts = [p.this for p in (node.args.get("catalog"), node.args.get("db"))
+             if isinstance(p, exp.Identifier)]
+    name = this.this
+    if parts and parts[-1].lower() in PATH_FORMATS and (name.startswith("/") or ":/" in name):
+        return None
+    if not isinstance(name, str) or not name:
+        return None
+    return (*parts, name)
+
+
+def _table_role(node: exp.Table) -> tuple[str, exp.Expression | None]:
+    parent = node.parent
+    key = node.arg_key
+    if isinstance(parent, exp.Schema) and key == "this":  # CREATE t (cols) / INSERT t (cols)
+        key = parent.arg_key
+        parent = parent.parent
+    if key == "this":
+        role = _TARGET_OF.get(type(parent)) if parent is not None else None
+        if role is not None:
+            return role, parent
+    if isinstance(parent, exp.AlterRename):
+        return "rename", parent
+    if isinstance(parent, _OTHER_PARENTS) and key in ("this", "tables", "expressions",
+                                                      "securable"):
+        return "other", parent
+    return "read", None
+
+
+def _is_cte_ref(node: exp.Table, name: str) -> bool:
+    """True if an unqualified table name refers to a CTE in scope."""
+    lname = name.lower()
+    child: exp.Expression = node
+    parent = node.parent
+    while parent is not None:
+        with_ = parent.args.get("with_") if parent.args else None
+        if isinstance(with_, exp.With):
+            ctes = with_.expressions
+            if child is with_:  # we are inside one of the CTE bodies
+                inner = node
+                while inner.parent is not with_:
+                    inner = inner.parent  # type: ignore[assignment]
+                k = inner.index or 0
+                visible = ctes[: k + 1] if with_.args.get("recursive") else ctes[:k]
+            else:
+                visible = ctes
+            if any(c.alias_or_name.lower() == lname for c in visible):
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _create_info(parent: exp.Expression | None) -> tuple[str, bool]:
+    if not isinstance(parent, exp.Create):
+        return "", False
+    kind = str(parent.args.get("kind") or "").upper()
+    props = parent.args.get("properties")
+    temporary = bool(props and any(isinstance(p, exp.TemporaryProperty)
+                                   for p in props.expressions))
+    return kind, temporary
+
+
+# -- functions ---------------------------------------------------------------------------------
+
+
+def _function_call(node: exp.Func, text: str, statement: int) -> FunctionCall:
+    names: set[str] = set()
+    if isinstance(node, exp.Anonymous):
+        written = str(node.this)
+    else:
+        written = node.sql_name()
+        meta = node._meta  # noqa: SLF001 - token positions
+        if meta and "start" in meta and "end" in meta:
+            raw = text[meta["start"]: meta["end"] + 1]
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", raw):
+                written = raw
+        names.add(node.sql_name().lower())
+    names.add(written.lower())
+    parent = node.parent
+    if isinstance(parent, exp.Dot) and parent.expression is node:
+        qualifier = parent.this.sql(dialect="databricks").replace("`", "")
+        qualified = f"{qualifier}.{written}".lower()
+        names.add(qualified)
+        written = f"{qualifier}.{written}"
+    return FunctionCall(node, frozenset(names), written, statement)
+
+
+# -- stars -------------------------------------------------------------------------------------
+
+
+def is_projection_star(node: exp.Expression) -> bool:
+    """``SELECT *`` / ``SELECT t.*`` (not ``COUNT(*)``, not ``MERGE ... UPDATE SET *``)."""
+    if isinstance(node, exp.Star) or (isinstance(node, exp.Column)
+                                      and isinstance(node.this, exp.Star)):
+        return isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
+    return False
+
+
+# -- USE ---------------------------------------------------------------------------------------
+
+
+def _apply_use(node: exp.Use, catalog: str | None, schema: str | None
+               ) -> tuple[str | None, str | None]:
+    target = node.this
+    if not isinstance(target, exp.Table) or not isinstance(target.this, exp.Identifier):
+        return catalog, schema
+    kind = str(node.args.get("kind") or "").upper()
+    name = target.this.this
+    db = target.args.get("db")
+    if kind == "CATALOG":
+        return name, None
+    if isinstance(db, exp.Identifier):
+        return db.this, name
+    return catalog, name
+
+
+_USE_COMMAND = re.compile(r"^\s*SET\s+CATALOG\s+`?([A-Za-z0-9_\-]+)`?\s*$", re.IGNORECASE)
+
+
+# -- the walk ----------------------------------------------------------------------------------
+
+
+def analyze(doc: CodeDocument) -> DocFacts:
+    statements: list[StatementFacts] = []
+    commands: list[CommandStmt] = []
+    catalog: str | None = None
+    schema: str | None = None
+    text = doc.text
+    search_from = 0
+    for i, stmt in enumerate(doc.statements):
+        tables: list[TableRef] = []
+        functions: list[FunctionCall] = []
+        stars: list[exp.Expression] = []
+        raw_tables: list[exp.Table] = []
+        has_with = False
+        for node in stmt.walk():
+            if isinstance(node, exp.Table):
+                raw_tables.append(node)
+            elif isinstance(node, exp.Func):
+                functions.append(_function_call(node, text, i))
+            elif isinstance(node, exp.With):
+                has_with = True
+            if (isinstance(node, exp.Star) or isinstance(node, exp.Column)) \
+                    and is_projection_star(node):
+                stars.append(node)
+        for node in raw_tables:
+            parts = table_parts(node)
+            if parts is None:
+                continue
+            role, parent = _table_role(node)
+            if has_with and len(parts) == 1 and role == "read" and _is_cte_ref(node, parts[0]):
+                continue
+            kind, temporary = _create_info(parent) if role == "create" else ("", False)
+            tables.append(TableRef(node, parts, role, i, kind, temporary))
+        statements.append(StatementFacts(i, stmt, tuple(tables), tuple(functions), tuple(stars),
+                                         catalog, schema))
+        if isinstance(stmt, exp.Command):
+            cmd_text, offset = _command_text(doc, i, stmt, search_from)
+            if offset is not None:
+                search_from = offset + len(cmd_text)
+            commands.append(CommandStmt(stmt, i, cmd_text, offset))
+            m = _USE_COMMAND.match(cmd_text)
+            if m:
+                catalog, schema = m.group(1), None
+        elif isinstance(stmt, exp.Use):
+            catalog, schema = _apply_use(stmt, catalog, schema)
+    temp = frozenset(t.name.lower() for s in statements for t in s.tables
+                     if t.role == "create" and t.temporary)
+    return DocFacts(tuple(statements), tuple(commands), temp)
+
+
+def resolve_name(ref: TableRef, facts: DocFacts, default_catalog: str | None
+                 ) -> tuple[str | None, str | None, str]:
+    """(catalog, schema, name) a reference resolves to; None where the session decides.
+
+    Two-level names are schema.table in the current catalog: the one set by an earlier
+    ``USE CATALOG`` in the file, else the domain's default catalog.
+    """
+    catalog, schema = facts.context_of(ref.statement)
+    catalog = catalog or default_catalog
+    if len(ref.parts) >= 3:
+        return ref.parts[-3], ref.parts[-2], ref.parts[-1]
+    if len(ref.parts) == 2:
+        return catalog, ref.parts[0], ref.parts[1]
+    return catalog, schema, ref.parts[0]
+
+
+def is_temp_view_ref(ref: TableRef, facts: DocFacts) -> bool:
+    return len(ref.parts) == 1 and ref.role != "create" and ref.name.lower() in facts.temp_views
+
+
+def _command_text(doc: CodeDocument, index: int, node: exp.Command, search_from: int
+                  ) -> tuple[str, int | None]:
+    written = f"{node.this}{node.expression.name if isinstance(node.expression, exp.Literal) else node.expression or ''}"  # noqa: E501
+    span = doc.statement_span(index)
+    if span is not None:
+        return doc.text[span[0]: span[1] + 1], span[0]
+    # no span (a document built from statements only): find the text as written
+    m = re.compile(re.escape(written), re.IGNORECASE).search(doc.text, search_from)
+    return written, (m.start() if m else None)
