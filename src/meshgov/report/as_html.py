@@ -72,6 +72,11 @@ JS = """
     if(count){count.textContent=n;}
   }
   sel.forEach(function(s){s.addEventListener('input',apply);s.addEventListener('change',apply);});
+  /* a link can preselect filters: report.html#severity=error&domain=hr */
+  (location.hash||'').replace(/^#/,'').split('&').forEach(function(kv){
+    var p=kv.split('='),el=document.querySelector('[data-filter="'+p[0]+'"]');
+    if(el&&p.length===2){el.value=decodeURIComponent(p[1]).toLowerCase();}
+  });
   apply();
 })();
 """
@@ -296,7 +301,7 @@ def _findings(report: Report) -> str:
             extra = ' <span class="new">new</span>'
         if f.waiver is not None:
             extra += f'<div class="muted">waived: {_e(f.waiver.reason)} (expires {_e(f.waiver.expires or "never")})</div>'
-        subject = f.subject.ref if f.subject.ref != f.location.path else ""
+        subject = f.subject.ref if f.location.path and f.subject.ref != f.location.path else ""
         rows.append(
             f'<tr data-kind="{_e(f.kind)}" data-severity="{_e(f.severity)}" '
             f'data-domain="{_e(_domain(f, report).lower())}" data-status="{status}">'

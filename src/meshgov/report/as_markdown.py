@@ -108,7 +108,7 @@ def _findings(report: Report) -> list[str]:
         section = [f"#### `{pid}` {cell(title)} — {SEVERITY_ICON[fs[0].severity]}, "
                    f"{open_n} open" + (f", {len(fs) - open_n} waived" if open_n < len(fs) else ""),
                    ""]
-        rows = [[_where(f), f.subject.ref if f.subject.ref != f.location.path else "",
+        rows = [[_where(f), f.subject.ref if f.location.path and f.subject.ref != f.location.path else "",
                  f.message, _status(f, report)] for f in fs[:MAX_ROWS_PER_POLICY]]
         section += table(["Location", "Subject", "Message", "Status"], rows)
         if len(fs) > MAX_ROWS_PER_POLICY:

@@ -46,6 +46,15 @@ def render(report: Report, *, color: bool = False) -> str:
         lines.append(f"{_where(f)}  {sev}  {f.policy_id}  {f.message}{suffix}")
     for note in report.notes:
         lines.append(f"note: {note}")
+    if report.fixed or any(f.baseline_status for f in report.findings):
+        open_f = [f for f in report.findings if not f.waived]
+        new = sum(1 for f in open_f if f.baseline_status == "new")
+        unchanged = sum(1 for f in open_f if f.baseline_status == "unchanged")
+        lines.append(f"baseline: {new} new, {unchanged} unchanged, {len(report.fixed)} fixed")
+        for d in report.fixed:
+            loc = d.get("location") or {}
+            where = loc.get("path") or (d.get("subject") or {}).get("ref", "")
+            lines.append(f"  fixed: {where}  {d.get('policy_id', '')}  {d.get('message', '')}")
     s = report.summary()
     sev = s["by_severity"]
     status = "PASSED" if s["passed"] else "FAILED"
