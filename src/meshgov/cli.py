@@ -79,8 +79,10 @@ def emit(report: Any, formats: Sequence[str], outputs: Sequence[str], color: boo
 
     for fmt, path in _pair_outputs(formats, outputs):
         if path is None:
-            text = render(report, fmt, color=_use_color(color) and fmt == "text")
-            click.echo(text, nl=False)
+            colored = _use_color(color) and fmt == "text"
+            text = render(report, fmt, color=colored)
+            # click strips ANSI codes when stdout is not a TTY unless told otherwise (--color)
+            click.echo(text, nl=False, color=colored or None)
         else:
             text = render(report, fmt, color=False)
             target = Path(path)
