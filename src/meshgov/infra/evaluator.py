@@ -1,12 +1,145 @@
-"""Infra evaluator. Placeholder until the infra issue lands: evaluates nothing."""
+"""Evaluate infra policies: normalize inputs to resources, run the Rego pack, make findings.
+
+``evaluate(inputs, ctx)`` is the infra evaluator of :mod:`meshgov.api`;
+``evaluate_resources(resources, ctx)`` is what the nightly audit calls with resources it built
+with :func:`meshgov.infra.normalize.from_rest`. No Rego engine is imported unless there is at
+least one resource and one infra policy.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
+from meshgov.core.errors import EngineError
+from meshgov.core.model import Finding, Location, Policy, Severity, Subject
+from meshgov.infra.normalize.errors import NormalizeError
+from meshgov.infra.normalize.files import load_input
+from meshgov.infra.redact import redact_text, redact_value
+from meshgov.infra.resource import Resource
+
+#: report subject type of an input file that could not be read
+INPUT_SUBJECTS: Mapping[str, str] = {
+    "terraform_plan": "terraform_resource",
+    "databricks_bundle": "bundle",
+    "arm_template": "arm_resource",
+    "databricks_cluster_spec": "cluster",
+    "databricks_warehouse_spec": "warehouse",
+    "databricks_job_spec": "job",
+}
+RESULT_KEYS_DROPPED = frozenset({"msg", "resource"})
+
+
+def input_finding(inp: InputFile, err: NormalizeError, domain: str | None) -> Finding:
+    meta = builtin.META_POLICIES[builtin.INPUT]
+    return Finding(
+        policy_id=builtin.INPUT,
+        kind="infra",
+        severity="error",
+        message=err.message,
+        remediation=meta.remediation,
+        subject=Subject(INPUT_SUBJECTS.get(inp.type, "workspace"), inp.rel, domain),
+        location=Location(inp.rel, err.line, err.column),
+        evidence={"input_type": inp.type},
+    ).with_fingerprint(err.message)
+
+
+def warn_severity(policy: Policy) -> Severity:
+    return "warning" if policy.severity == "error" else policy.severity
+
+
+def _finding(res: Resource, policy: Policy, severity: Severity, result: Any,
+             domain: str | None) -> Finding:
+    if isinstance(result, Mapping):
+        msg = str(result.get("msg") or policy.title)
+        extra = {str(k): v for k, v in result.items() if k not in RESULT_KEYS_DROPPED}
+    else:
+        msg = str(result) if isinstance(result, str) else policy.title
+        extra = {}
+    msg = redact_text(msg, res.sensitive)
+    evidence: dict[str, Any] = {"resource_type": res.type, "source_format": res.source.format}
+    evidence.update(redact_value(extra, res.sensitive))
+    for key in ("target", "workspace", "job"):
+        if key in res.context:
+            evidence[key] = res.context[key]
+    return Finding(
+        policy_id=policy.id,
+        kind="infra",
+        severity=severity,
+        message=msg,
+        remediation=policy.remediation,
+        subject=Subject(res.subject_type, res.address, domain),
+        location=Location(res.source.path, res.source.line),
+        evidence=evidence,
+    ).with_fingerprint(str(evidence.get("field", "")), msg)
+
+
+def to_findings(res: Resource, value: Any, by_id: Mapping[str, Policy],
+                domain: str | None) -> list[Finding]:
+    """Findings of one resource from its entry-rule value {policy id: [deny, warn]}."""
+    if not isinstance(value, Mapping):
+        raise EngineError(f"the Rego entry rule returned {type(value).__name__} for {res.address}")
+    out: list[Finding] = []
+    for pid, pair in value.items():
+        policy = by_id.get(pid)
+        if policy is None or not isinstance(pair, list) or len(pair) != 2:
+            continue
+        deny, warn = pair
+        for results, sev in ((deny, policy.severity), (warn, warn_severity(policy))):
+            if isinstance(results, list):
+                out.extend(_finding(res, policy, sev, r, domain) for r in results)
+    return out
+
+
+def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalResult:
+    """Evaluate the infra policies of ``ctx.catalog`` on the resources (one evaluation each).
+
+    Raises :class:`EngineError` when the engine cannot evaluate (Rego error, OPA down/slow/5xx).
+    """
+    policies = ctx.policies("infra")
+    if not resources or not policies:
+        return EvalResult(inputs=len(resources))
+    from meshgov.infra.engines import open_engine  # noqa: PLC0415 - engines only when needed
+    from meshgov.infra.pack import ENTRY_PACKAGE, load_pack  # noqa: PLC0415
+
+    pack = load_pack(ctx.catalog, policies)
+    engine = open_engine(ctx.options, pack)
+    ctx.progress(f"infra: evaluating {len(resources)} resources with {engine.name}")
+    try:
+        rules = [f"data.{ENTRY_PACKAGE}.{pack.entry_for(r.type)}" for r in resources]
+        values = engine.evaluate(rules, [r.to_input() for r in resources])
+    finally:
+        engine.close()
+    by_id = {p.id: p for p in pack.policies.values()}
+    domain = ctx.config.domain
+    findings: list[Finding] = []
+    for res, value in zip(resources, values):
+        findings.extend(to_findings(res, value, by_id, domain))
+    return EvalResult(findings=tuple(findings), inputs=len(resources), engine=engine.name)
+
+
+def load_resources(inputs: Sequence[InputFile], ctx: EvalContext) -> tuple[list[Resource], list[Finding]]:
+    resources: list[Resource] = []
+    findings: list[Finding] = []
+    for inp in inputs:
+        try:
+            resources.extend(load_input(inp))
+        except NormalizeError as err:
+            findings.append(input_finding(inp, err, ctx.config.domain))
+        except RecursionError:
+            findings.append(input_finding(inp, NormalizeError("input nested too deeply"), ctx.config.domain))
+    return resources, findings
 
 
 def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
-    return EvalResult(inputs=0)
+    resources, findings = load_resources(inputs, ctx)
+    result = evaluate_resources(resources, ctx)
+    notes: tuple[str, ...] = ()
+    if resources:
+        notes = (f"infra: {len(resources)} resources from {len(inputs)} files"
+                 + (f" evaluated with {result.engine}" if result.engine else ""),)
+    return EvalResult(findings=tuple(findings) + result.findings, notes=notes,
+                      inputs=len(inputs), engine=result.engine)

@@ -1,15 +1,224 @@
-"""Read infra policies out of Rego files' ``# METADATA`` blocks.
+"""Read infra policies out of Rego files: the ``# METADATA`` block of each package.
 
-Placeholder until the infra evaluator lands.
+The embedded engines do not implement ``rego.metadata.*``, so the block is parsed here (pure
+Python, no engine import: the catalog loads on every run). A package whose metadata has a
+``custom.id`` is a policy; one without (a library) is only loaded. Also rejects Rego v0
+syntax, which regopy and regorus would silently evaluate differently.
+
+    # METADATA
+    # title: SQL warehouses are at most the allowed size
+    # description: ...
+    # custom:
+    #   id: MG-I-001
+    #   severity: error            # error | warning | info
+    #   resource_types: [warehouse]  # optional: only evaluated for these types
+    #   remediation: ...
+    #   enforced: false
+    package meshgov.infra.warehouse.size
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from meshgov.core.model import Policy
+import yaml
+
+from meshgov.core.errors import ConfigError
+from meshgov.core.model import SEVERITIES, Policy
+
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)\s*$", re.M)
+_RULE_HEAD = re.compile(r"^([A-Za-z_]\w*)\b", re.M)
+_V0_PARTIAL = re.compile(r"^[A-Za-z_]\w*\s*\[[^\]]*\]\s*(\{|if\b)")
+_V0_BODY = re.compile(
+    r"^[A-Za-z_][\w.]*(\([^)]*\))?((\s*(:=|=)\s*[^{\s][^{]*)?\s*\{\s*$|\s*\{.*\}\s*$)"
+)
+_KEYWORDS = frozenset({"package", "import", "default", "else", "not", "some", "every", "with",
+                       "if", "contains", "in", "as"})
+
+
+@dataclass(frozen=True)
+class RegoModule:
+    path: str
+    text: str
+    package: str
+    rules: tuple[str, ...]  # top-level rule names defined in the module
+    metadata: Mapping[str, Any]
+
+    @property
+    def is_test(self) -> bool:
+        return self.path.endswith("_test.rego")
+
+
+def _strip(text: str) -> list[str]:
+    """Lines with comments and string/raw-string contents blanked (line numbers kept)."""
+    out = []
+    raw = False
+    for line in text.splitlines():
+        buf = []
+        i = 0
+        in_str = False
+        while i < len(line):
+            c = line[i]
+            if raw:
+                if c == "`":
+                    raw = False
+                buf.append(" ")
+            elif in_str:
+                if c == "\\":
+                    buf.append("  ")
+                    i += 2
+                    continue
+                if c == '"':
+                    in_str = False
+                    buf.append('"')
+                else:
+                    buf.append(" ")
+            elif c == "#":
+                break
+            elif c == "`":
+                raw = True
+                buf.append(" ")
+            elif c == '"':
+                in_str = True
+                buf.append('"')
+            else:
+                buf.append(c)
+            i += 1
+        out.append("".join(buf))
+    return out
+
+
+def check_v1(text: str, path: str) -> None:
+    """Raise ConfigError (file, line) for Rego v0 syntax or a missing ``import rego.v1``."""
+    lines = _strip(text)
+    has_import = False
+    for n, line in enumerate(lines, 1):
+        s = line.rstrip()
+        if not s or s[0].isspace():
+            continue
+        if s.startswith("import rego.v1"):
+            has_import = True
+            continue
+        if s.startswith(("package ", "import ")):
+            continue
+        if _V0_PARTIAL.match(s):
+            raise ConfigError(path, "", "Rego v0 syntax: a partial rule `name[x] {` / `name[x] if` "
+                              "is not accepted; write `name contains x if { ... }`", line=n)
+        if _V0_BODY.match(s) and not re.search(r"\bif\b", s) and not s.startswith("else"):
+            raise ConfigError(path, "", "Rego v0 syntax: a rule body needs `if` "
+                              "(`name if { ... }`, Rego v1)", line=n)
+    if not has_import and _PACKAGE.search(text):
+        raise ConfigError(path, "", "Rego v1 modules must `import rego.v1` (meshgov runs Rego v1 "
+                          "only; regopy and regorus evaluate v0 syntax differently)", line=1)
+
+
+def parse_metadata(text: str, path: str) -> tuple[Mapping[str, Any], int]:
+    """The package-scoped ``# METADATA`` block (the one right before ``package``) and its line."""
+    lines = text.splitlines()
+    pkg_line = next((i for i, l in enumerate(lines) if l.startswith("package ")), None)
+    if pkg_line is None:
+        raise ConfigError(path, "", "no `package` declaration", line=1)
+    start = None
+    for i in range(pkg_line - 1, -1, -1):
+        if not lines[i].startswith("#"):
+            break
+        if lines[i].strip() == "# METADATA":
+            start = i
+            break
+    if start is None:
+        return {}, 0
+    body = "\n".join(l[2:] if l.startswith("# ") else l[1:] for l in lines[start + 1:pkg_line])
+    try:
+        meta = yaml.safe_load(body) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = start + 2 + mark.line if mark is not None else start + 1
+        raise ConfigError(path, "METADATA", f"invalid YAML in the METADATA block: {exc}".split("\n")[0],
+                          line=line) from None
+    if not isinstance(meta, Mapping):
+        raise ConfigError(path, "METADATA", "expected a YAML mapping", line=start + 1)
+    return meta, start + 1
+
+
+def rule_names(text: str) -> tuple[str, ...]:
+    names = []
+    for line in _strip(text):
+        m = _RULE_HEAD.match(line)
+        if m and m.group(1) not in _KEYWORDS:
+            names.append(m.group(1))
+        elif line.startswith("default "):
+            parts = line.split()
+            if len(parts) > 1:
+                names.append(re.split(r"\W", parts[1])[0])
+    return tuple(dict.fromkeys(names))
+
+
+def read_module(path: Path | str, text: str | None = None) -> RegoModule:
+    p = str(path)
+    if text is None:
+        try:
+            text = Path(p).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(p, "", f"cannot read Rego file: {exc}") from None
+    check_v1(text, p)
+    meta, _ = parse_metadata(text, p)
+    m = _PACKAGE.search(text)
+    assert m is not None  # parse_metadata checked
+    return RegoModule(path=p, text=text, package=m.group(1), rules=rule_names(text), metadata=meta)
+
+
+def _text(v: Any) -> str:
+    return " ".join(str(v).split()) if v is not None else ""
+
+
+def policy_of(module: RegoModule, source: str) -> Policy | None:
+    """The Policy a module declares, or None for a library module (no custom.id)."""
+    meta = module.metadata
+    custom = meta.get("custom") if isinstance(meta.get("custom"), Mapping) else {}
+    pid = custom.get("id")
+    if not pid:
+        return None
+    where = module.path
+    if not isinstance(pid, str):
+        raise ConfigError(where, "METADATA custom.id", "expected a string such as MG-I-001")
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigError(where, "METADATA title", "required: a short title")
+    severity = custom.get("severity", "error")
+    if severity not in SEVERITIES:
+        raise ConfigError(where, "METADATA custom.severity", "expected error, warning or info")
+    if "deny" not in module.rules and "warn" not in module.rules:
+        raise ConfigError(where, pid, "a policy package defines `deny` and/or `warn` rules")
+    types = custom.get("resource_types") or []
+    if not isinstance(types, list):
+        raise ConfigError(where, "METADATA custom.resource_types", "expected a list of resource types")
+    return Policy(
+        id=pid.strip(),
+        kind="infra",
+        title=_text(title),
+        severity=severity,
+        description=_text(meta.get("description")),
+        remediation=_text(custom.get("remediation", meta.get("remediation"))),
+        rationale=_text(custom.get("rationale")),
+        enforced=bool(custom.get("enforced", False)),
+        source=source,  # type: ignore[arg-type]
+        rule=f"data.{module.package}",
+        scope={"resource_types": [str(t) for t in types]},
+        params={},
+        origin=where,
+        example=str(custom.get("example", "")).rstrip(),
+    )
 
 
 def load_rego_policies(files: Sequence[Path], source: str) -> list[Policy]:
-    return []
+    """Policies declared by the Rego files (the catalog calls this for each pack)."""
+    out = []
+    for f in files:
+        p = policy_of(read_module(f), source)
+        if p is not None:
+            out.append(p)
+    return out

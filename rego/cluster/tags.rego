@@ -1,0 +1,27 @@
+# METADATA
+# title: Clusters carry the required tags
+# description: >-
+#   custom_tags has every key of infra.cluster.required_tags (owner, domain, cost-center by
+#   default) with a non-empty value, for cost attribution.
+# custom:
+#   id: MG-I-014
+#   severity: warning
+#   resource_types: [cluster]
+#   remediation: Add the missing keys to custom_tags.
+package meshgov.infra.cluster.tags
+
+import rego.v1
+
+
+missing contains tag if {
+	some tag in data.meshgov.lib.params.cluster.required_tags
+	value := object.get(object.get(input.spec, "custom_tags", {}), tag, "")
+	value == ""
+}
+
+deny contains r if {
+	input.type == "cluster"
+	count(missing) > 0
+	not data.meshgov.lib.unknown("custom_tags")
+	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster is missing required custom_tags: ", concat(", ", sort([t | some t in missing]))]), "custom_tags")
+}

@@ -1,0 +1,35 @@
+# METADATA
+# title: Jobs set a timeout and bound concurrent runs
+# description: >-
+#   timeout_seconds is set (not 0) and max_concurrent_runs is set and at most
+#   infra.job.max_concurrent_runs, so that a stuck or runaway job cannot run up costs.
+# custom:
+#   id: MG-I-021
+#   severity: warning
+#   resource_types: [job]
+#   remediation: Set timeout_seconds and max_concurrent_runs (at most infra.job.max_concurrent_runs).
+package meshgov.infra.job.limits
+
+import rego.v1
+
+
+deny contains r if {
+	input.type == "job"
+	not data.meshgov.lib.positive(input.spec.timeout_seconds)
+	r := data.meshgov.lib.result("job has no timeout (timeout_seconds is not set or 0)", "timeout_seconds")
+}
+
+deny contains r if {
+	input.type == "job"
+	not data.meshgov.lib.positive(input.spec.max_concurrent_runs)
+	r := data.meshgov.lib.result("job does not set max_concurrent_runs", "max_concurrent_runs")
+}
+
+deny contains r if {
+	input.type == "job"
+	n := input.spec.max_concurrent_runs
+	limit := data.meshgov.lib.params.job.max_concurrent_runs
+	data.meshgov.lib.positive(n)
+	n > limit
+	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["job max_concurrent_runs ", n, " is above the allowed ", limit]), "max_concurrent_runs")
+}

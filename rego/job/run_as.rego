@@ -1,0 +1,29 @@
+# METADATA
+# title: Jobs run as a service principal
+# description: >-
+#   A job's run_as names a service principal, not a user (jobs that run as a person break when
+#   the person leaves and run with that person's privileges).
+# custom:
+#   id: MG-I-020
+#   severity: error
+#   resource_types: [job]
+#   remediation: Set run_as.service_principal_name to the domain's deployment service principal.
+package meshgov.infra.job.run_as
+
+import rego.v1
+
+
+uuid := `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+
+service_principal if object.get(object.get(input.spec, "run_as", {}), "service_principal_name", "") != ""
+
+# the Jobs API reports the identity as run_as_user_name: a service principal's application id
+service_principal if regex.match(uuid, object.get(input.spec, "run_as_user_name", ""))
+
+service_principal if data.meshgov.lib.unknown("run_as.service_principal_name")
+
+deny contains r if {
+	input.type == "job"
+	not service_principal
+	r := data.meshgov.lib.result("job does not run as a service principal (run_as.service_principal_name is not set)", "run_as")
+}

@@ -1,0 +1,45 @@
+# Helpers shared by the meshgov infra policies (not a policy: no custom.id).
+package meshgov.lib
+
+import rego.v1
+
+# The infra parameters of the catalog (meshgov.yaml policies.params, tightened).
+params := data.meshgov.params.infra
+
+# A structured result: the message, the resource address and the attribute at fault.
+result(msg, field) := {"msg": msg, "resource": input.address, "field": field}
+
+# SQL warehouse sizes, smallest first.
+sizes := ["2X-Small", "X-Small", "Small", "Medium", "Large", "X-Large", "2X-Large", "3X-Large", "4X-Large", "5X-Large"]
+
+size_rank(s) := i if {
+	some i, x in sizes
+	x == s
+}
+
+# A cluster a job creates for its runs (job_clusters, tasks[].new_cluster, a job-run cluster).
+is_job_cluster if input.context.job_cluster == true
+
+# The major version of a Databricks Runtime: "13.3.x-scala2.12" -> 13.
+runtime_major(v) := n if {
+	is_string(v)
+	regex.match(`^[0-9]+\.`, v)
+	n := to_number(split(v, ".")[0])
+}
+
+# A positive number.
+positive(x) if {
+	is_number(x)
+	x > 0
+}
+
+# A value Terraform only knows after apply: it is set, its value is not known yet.
+unknown(field) if field in input.unknown
+
+# A message from parts: strings as they are, other values as JSON. (Used instead of sprintf,
+# whose output differs between the embedded engines.)
+fmt(parts) := concat("", [s | some p in parts; s := _str(p)])
+
+_str(x) := x if is_string(x)
+
+_str(x) := json.marshal(x) if not is_string(x)

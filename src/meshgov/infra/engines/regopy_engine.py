@@ -1,0 +1,78 @@
+"""Embedded Microsoft rego-cpp through ``regopy``: compile once into a bundle, query per resource."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from meshgov.core.errors import EngineError
+from meshgov.infra.engines.base import UNDEFINED, parse_json, syntax_error
+from meshgov.infra.metadata import RegoModule
+
+NAME = "regopy"
+
+
+def _entrypoint(rule: str) -> str:
+    return rule.removeprefix("data.").replace(".", "/")
+
+
+class RegopyEngine:
+    name = NAME
+
+    def __init__(self, modules: Sequence[RegoModule], data_json: str,
+                 entrypoints: Sequence[str] = ()) -> None:
+        from regopy import Interpreter, RegoError  # noqa: PLC0415 - only when infra inputs exist
+
+        self._modules = tuple(modules)
+        self._interp = Interpreter()
+        self._error = RegoError
+        try:
+            for m in modules:
+                self._interp.add_module(m.path, m.text)
+            self._interp.add_data_json(data_json)
+            self._entrypoints = tuple(entrypoints)
+            self._bundle = self._interp.build(None, [_entrypoint(r) for r in entrypoints]) \
+                if entrypoints else None
+        except RegoError as exc:
+            raise syntax_error(NAME, exc, modules) from None
+
+    @staticmethod
+    def _value(out: Any, rule: str) -> Any:
+        text = str(out)
+        if text == "undefined":
+            return UNDEFINED
+        if not out.ok():
+            raise EngineError(f"regopy could not evaluate {rule}: {text.splitlines()[0] if text else 'error'}")
+        value = parse_json(text, NAME)
+        exprs = value.get("expressions") if isinstance(value, dict) else None
+        if not exprs:
+            return UNDEFINED
+        return exprs[0]
+
+    def evaluate(self, rules: Sequence[str], docs: Sequence[Mapping[str, Any]]) -> list[Any]:
+        out = []
+        interp = self._interp
+        dumps = json.dumps
+        compiled = set(self._entrypoints)
+        try:
+            for rule, doc in zip(rules, docs):
+                interp.set_input_term(dumps(doc))
+                if self._bundle is not None and rule in compiled:
+                    res = interp.query_bundle_entrypoint(self._bundle, _entrypoint(rule))
+                else:
+                    res = interp.query(rule)
+                out.append(self._value(res, rule))
+        except self._error as exc:
+            raise syntax_error(NAME, exc, self._modules) from None
+        return out
+
+    def query(self, rule: str) -> Any:
+        try:
+            self._interp.set_input_term("{}")
+            return self._value(self._interp.query(rule), rule)
+        except self._error as exc:
+            raise syntax_error(NAME, exc, self._modules) from None
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,66 @@
+"""Embedded Microsoft regorus through the ``hobofan-regorus`` wheel (CPython <= 3.12)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from meshgov.core.errors import EngineError
+from meshgov.infra.engines.base import UNDEFINED, parse_json, syntax_error
+from meshgov.infra.metadata import RegoModule
+
+NAME = "regorus"
+
+
+def available() -> bool:
+    try:
+        import hobofan_regorus  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+class RegorusEngine:
+    name = NAME
+
+    def __init__(self, modules: Sequence[RegoModule], data_json: str) -> None:
+        try:
+            import hobofan_regorus  # noqa: PLC0415 - optional extra, imported on use
+        except ImportError:
+            raise EngineError("the regorus engine needs `pip install 'meshgov[regorus]'` "
+                              "(wheels exist for CPython <= 3.12); use --engine regopy") from None
+        self._engine = hobofan_regorus.Engine()
+        for m in modules:
+            try:
+                self._engine.add_policy(m.path, m.text)
+            except RuntimeError as exc:
+                raise syntax_error(NAME, exc, modules) from None
+        self._engine.add_data_json(data_json)
+
+    def _eval(self, rule: str) -> Any:
+        try:
+            out = self._engine.eval_rule_as_json(rule)
+        except RuntimeError as exc:
+            first = next((l for l in str(exc).splitlines() if l.strip()), "error")
+            raise EngineError(f"regorus could not evaluate {rule}: {first}") from None
+        if out is None:
+            return UNDEFINED
+        value = parse_json(out, NAME)
+        return UNDEFINED if value is None else value
+
+    def evaluate(self, rules: Sequence[str], docs: Sequence[Mapping[str, Any]]) -> list[Any]:
+        out = []
+        engine = self._engine
+        dumps = json.dumps
+        for rule, doc in zip(rules, docs):
+            engine.set_input_json(dumps(doc))
+            out.append(self._eval(rule))
+        return out
+
+    def query(self, rule: str) -> Any:
+        self._engine.set_input_json("{}")
+        return self._eval(rule)
+
+    def close(self) -> None:
+        pass

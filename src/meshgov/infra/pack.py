@@ -1,0 +1,106 @@
+"""The Rego pack as the engines load it: modules, data, and two generated modules.
+
+- ``meshgov.entry`` has one rule per resource type collecting, for every policy that applies to
+  that type, ``[deny, warn]``: one evaluation per resource runs only the relevant packages;
+- ``meshgov.batch`` evaluates a list of resources in one query (``input.resources``), for the
+  OPA server, where a round trip per resource would dominate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meshgov.core.catalog import Catalog
+from meshgov.core.model import Policy
+from meshgov.infra.metadata import RegoModule, read_module
+from meshgov.infra.resource import RESOURCE_TYPES
+
+ENTRY_PACKAGE = "meshgov.entry"
+BATCH_PACKAGE = "meshgov.batch"
+ANY_TYPE = "any"  # entry rule for resource types no policy names
+
+
+@dataclass(frozen=True)
+class Pack:
+    modules: tuple[RegoModule, ...]
+    #: package path ("meshgov.infra.cluster.workers") -> policy
+    policies: Mapping[str, Policy] = field(default_factory=dict, hash=False)
+    data: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    #: resource type -> entry rule name
+    entries: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def data_json(self) -> str:
+        return json.dumps(self.data, sort_keys=True)
+
+    def entry_for(self, rtype: str) -> str:
+        return self.entries.get(rtype, ANY_TYPE)
+
+    def entry_rules(self) -> list[str]:
+        """Full paths of the entry rules (data.meshgov.entry.cluster, ...)."""
+        return [f"data.{ENTRY_PACKAGE}.{r}" for r in sorted(set(self.entries.values()) | {ANY_TYPE})]
+
+    def generated(self) -> tuple[RegoModule, RegoModule]:
+        return entry_module(self), batch_module(self)
+
+    def all_modules(self) -> tuple[RegoModule, ...]:
+        return (*self.modules, *self.generated())
+
+
+def _rules_of(policy_module: RegoModule) -> str:
+    ref = f"data.{policy_module.package}"
+    deny = f"{ref}.deny" if "deny" in policy_module.rules else "set()"
+    warn = f"{ref}.warn" if "warn" in policy_module.rules else "set()"
+    return f"[{deny}, {warn}]"
+
+
+def entry_module(pack: Pack) -> RegoModule:
+    by_pkg = {m.package: m for m in pack.modules if m.package in pack.policies}
+    lines = [f"package {ENTRY_PACKAGE}", "", "import rego.v1", ""]
+    for rule in sorted(set(pack.entries.values()) | {ANY_TYPE}):
+        items = []
+        for pkg, policy in sorted(pack.policies.items(), key=lambda kv: kv[1].id):
+            types = policy.scope.get("resource_types") or []
+            if not types or (rule != ANY_TYPE and rule in types):
+                items.append(f"\t{json.dumps(policy.id)}: {_rules_of(by_pkg[pkg])},")
+        lines.append(f"{rule} := {{")
+        lines.extend(items)
+        lines.append("}")
+        lines.append("")
+    text = "\n".join(lines)
+    return RegoModule("meshgov_entry.rego", text, ENTRY_PACKAGE, tuple(sorted(set(pack.entries.values()) | {ANY_TYPE})), {})
+
+
+def batch_module(pack: Pack) -> RegoModule:
+    lines = [f"package {BATCH_PACKAGE}", "", "import rego.v1", "",
+             "results := [r | some doc in input.resources; r := one with input as doc]", ""]
+    types = sorted(t for t in pack.entries)
+    if types:
+        first, *rest = types
+        lines.append(f"one := data.{ENTRY_PACKAGE}.{pack.entries[first]} if input.type == {json.dumps(first)}")
+        for t in rest:
+            lines.append(f"else := data.{ENTRY_PACKAGE}.{pack.entries[t]} if input.type == {json.dumps(t)}")
+        lines.append(f"else := data.{ENTRY_PACKAGE}.{ANY_TYPE}")
+    else:
+        lines.append(f"one := data.{ENTRY_PACKAGE}.{ANY_TYPE}")
+    return RegoModule("meshgov_batch.rego", "\n".join(lines) + "\n", BATCH_PACKAGE, ("results", "one"), {})
+
+
+def load_pack(catalog: Catalog, policies: Sequence[Policy] | None = None,
+              extra_files: Sequence[str | Path] = ()) -> Pack:
+    """The catalog's Rego modules (plus ``extra_files``, e.g. tests) and its params as data."""
+    modules = [read_module(f) for f in (*catalog.rego_files, *map(str, extra_files))]
+    chosen = policies if policies is not None else catalog.by_kind("infra")
+    by_rule = {p.rule.removeprefix("data."): p for p in chosen}
+    packages = {m.package for m in modules}
+    pol = {pkg: p for pkg, p in by_rule.items() if pkg in packages}
+    types: set[str] = set(RESOURCE_TYPES)
+    for p in pol.values():
+        types.update(p.scope.get("resource_types") or [])
+    entries = {t: t for t in sorted(types) if t.isidentifier() and t != ANY_TYPE}
+    return Pack(modules=tuple(modules), policies=pol,
+                data={"meshgov": {"params": catalog.nested_params()}}, entries=entries)
