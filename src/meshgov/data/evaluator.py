@@ -113,7 +113,7 @@ def _unbound_notes(
 def validate_table(
     table: str, binding: Mapping[str, Any], items: Sequence[Compiled], run: _Run, index: int = 0
 ) -> list[Finding]:
-    from meshgov.data.gxrun import quiet, run_suite
+    from meshgov.data.gxrun import config_problem, quiet, run_suite
 
     ctx = run.ctx
     domain = ctx.catalog.registry.owner_of(table)
@@ -138,6 +138,8 @@ def validate_table(
         params: dict[str, Any] = {}
         for item in items:
             problem = _precheck(item, src.columns)
+            if problem is None and item.policy.rule == "expectation":
+                problem = config_problem(item.config)
             if problem is None:
                 problem = _parameter(item, params, run, index)
             if problem is not None:

@@ -126,6 +126,21 @@ def run_suite(
     return out
 
 
+def config_problem(cfg: Mapping[str, Any]) -> str | None:
+    """Why GX would reject this expectation configuration (unknown type, bad kwargs), or None."""
+    with quiet():
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+
+        try:
+            ExpectationConfiguration(type=cfg["type"], kwargs=dict(cfg["kwargs"])).to_domain_obj()
+        except Exception as exc:  # noqa: BLE001 - GX raises many types here
+            text = str(exc).strip().splitlines()
+            return f"GX rejects {cfg['type']}: {text[0] if text else type(exc).__name__}"
+    return None
+
+
 def exception_message(info: Any) -> str | None:
     """The first raised exception's message in GX's (possibly nested) exception_info."""
     if not isinstance(info, Mapping):

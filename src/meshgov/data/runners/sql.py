@@ -131,6 +131,13 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
     )
 
 
+def gx_identifier(name: str, backend: str) -> str:
+    """GX folds unquoted names to lower case on PostgreSQL: quote mixed-case names for it."""
+    if backend == "postgresql" and name != name.lower() and not name.startswith('"'):
+        return f'"{name}"'
+    return name
+
+
 def add_gx_sql_asset(
     env: RunnerEnv, url: Any, cargs: Mapping[str, Any], schema: str | None, name: str,
     query: Any,
@@ -149,5 +156,6 @@ def add_gx_sql_asset(
     if query:
         asset = ds.add_query_asset(env.name, query=str(query))
     else:
-        asset = ds.add_table_asset(env.name, table_name=name, schema_name=schema)
+        asset = ds.add_table_asset(env.name, table_name=gx_identifier(name, backend),
+                                   schema_name=gx_identifier(schema, backend) if schema else None)
     return asset.add_batch_definition_whole_table("all")
