@@ -386,7 +386,7 @@ def _read_policy_file(raw: Any, shown: str, source: str, kinds: tuple[Kind, ...]
         if not isinstance(item, Mapping):
             raise ConfigError(shown, key, "expected a mapping with at least id, title, rule")
         kind = item.get("kind", file_kind)
-        if kind not in KIND_VALIDATORS:
+        if not isinstance(kind, str) or kind not in KIND_VALIDATORS:
             raise ConfigError(shown, f"{key}.kind", "expected code or data (infra policies are Rego)")
         if kind not in kinds:
             continue

@@ -57,17 +57,27 @@ def norm_privilege(name: str) -> str:
     return "ALL PRIVILEGES" if p == "ALL" else p
 
 
+def _as_list(value: object) -> list[object]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+
+
 def _settings(policy: Policy, ctx: EvalContext) -> _Settings:
-    raw_values = RULE.param(policy, "tag_values", ctx) or {}
+    raw_values = RULE.param(policy, "tag_values", ctx)
+    if not isinstance(raw_values, dict):
+        raw_values = {}
     return _Settings(
-        broad=frozenset(norm_principal(str(p)) for p in RULE.param(policy, "broad_principals", ctx)),
+        broad=frozenset(norm_principal(str(p))
+                        for p in _as_list(RULE.param(policy, "broad_principals", ctx))),
         forbidden=frozenset(norm_privilege(str(p))
-                            for p in RULE.param(policy, "forbidden_privileges", ctx)),
+                            for p in _as_list(RULE.param(policy, "forbidden_privileges", ctx))),
         owner_group=bool(RULE.param(policy, "owner_must_be_group", ctx)),
         qualified_fn=bool(RULE.param(policy, "qualified_mask_functions", ctx)),
         allow_drop=bool(RULE.param(policy, "allow_drop_mask", ctx)),
-        protected=frozenset(str(t).lower() for t in RULE.param(policy, "protected_tags", ctx)),
-        tag_values={str(k).lower(): frozenset(str(v).lower() for v in (vals or ()))
+        protected=frozenset(str(t).lower()
+                            for t in _as_list(RULE.param(policy, "protected_tags", ctx))),
+        tag_values={str(k).lower(): frozenset(str(v).lower() for v in _as_list(vals))
                     for k, vals in raw_values.items()},
     )
 
