@@ -78,9 +78,23 @@ def evaluate(
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
     started = _now()
     cfg = resolve_config(path_list, config)
-    catalog = load_catalog(cfg, opts.kinds)
     inputs = discover(path_list, cfg.root, cfg.exclude, opts.kinds)
+    opts = needed_kinds(opts, inputs, path_list)
+    catalog = load_catalog(cfg, opts.kinds)
     return run(cfg, catalog, inputs, opts, started=started)
+
+
+def needed_kinds(opts: RunOptions, inputs: Sequence[InputFile], paths: Sequence[Path]) -> RunOptions:
+    """With explicit files (pre-commit, gate), run only the kinds those files are inputs of.
+
+    One changed SQL file then loads neither the Rego pack nor the infra engine. Data policies
+    run with explicit files only when asked (``--data``); a changed meshgov.yaml keeps every
+    kind (its parameters and waivers concern them all).
+    """
+    if not opts.explicit_files or opts.data or any(p.name == "meshgov.yaml" for p in paths):
+        return opts
+    present = {i.kind for i in inputs}
+    return replace(opts, kinds=tuple(k for k in opts.kinds if k in present))
 
 
 def run(

@@ -49,6 +49,7 @@ class Group:
 
     config_path: Path | None  # None: no meshgov.yaml, defaults rooted at the repository top
     files: tuple[Path, ...]
+    config_changed: bool = False  # the meshgov.yaml itself is among the changed files
 
 
 # -- choosing the inputs ----------------------------------------------------------------------
@@ -83,10 +84,11 @@ def group_files(
     groups: dict[Path | None, list[Path]] = {}
     for f in files:
         groups.setdefault(nearest_config(f, top), []).append(f)
-    for c in extra_configs:
+    changed = set(extra_configs)
+    for c in changed:
         groups.setdefault(c, [])
     return [
-        Group(k, tuple(v))
+        Group(k, tuple(v), k in changed)
         for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]) if kv[0] else "")
     ]
 
@@ -157,7 +159,7 @@ def evaluate_groups(
 
     With ``relocate`` the locations become relative to ``top`` (the repository top level).
     """
-    from meshgov.api import run  # the evaluators load lazily behind it
+    from meshgov.api import needed_kinds, run  # the evaluators load lazily behind it
     from meshgov.core.catalog import load_catalog
     from meshgov.core.discovery import discover
 
@@ -166,8 +168,11 @@ def evaluate_groups(
     all_notes: list[str] = list(notes)
     for group in groups:
         cfg = _load_group_config(group, top)
-        catalog = load_catalog(cfg, options.kinds)
         root = cfg.root.resolve()
+        inputs = discover(list(group.files), root, cfg.exclude, options.kinds)
+        given = list(group.files) + ([group.config_path] if group.config_changed and group.config_path else [])
+        opts = needed_kinds(options, inputs, given)
+        catalog = load_catalog(cfg, opts.kinds)
         rel_renames = [
             (o, n) for o, n in ((_rel_to(a, root), _rel_to(b, root)) for a, b in renames
                                 if b in group.files) if o and n
@@ -178,8 +183,7 @@ def evaluate_groups(
             cfg = replace(cfg, waivers=cfg.waivers + extra)
             catalog = replace(catalog, approved_waivers=catalog.approved_waivers + extra_c)
             all_notes.extend(rnotes + cnotes)
-        inputs = discover(list(group.files), root, cfg.exclude, options.kinds)
-        report = run(cfg, catalog, inputs, options, started=started)
+        report = run(cfg, catalog, inputs, opts, started=started)
         prefix = ""
         if relocate:
             rel_root = _rel_to(root, top)
@@ -350,9 +354,7 @@ def _evaluate_tree(
             + (" ..." if len(modified_locally) > 5 else "")
         )
     groups = group_files(files, top, config, changed_configs)
-    if not groups:  # nothing changed: an empty report with the context of the repository
-        groups = group_files([], top, config, [c for c in [nearest_config(top / "x", top)] if c])
-        if not groups:
-            groups = [Group(None, ())]
+    if not groups:  # nothing to evaluate: an empty report naming the repository's domain
+        groups = [Group(config if config is not None else nearest_config(top / "x", top), ())]
     return evaluate_groups(groups, top=top, options=opts, renames=renames, started=started,
                            notes=notes)
