@@ -353,6 +353,7 @@ class Renderer:
     def render(self, source: str, *, this: Relation, model_name: str) -> Rendered:
         rec = _Recorder()
         self._box.rec, self._box.this, self._box.model_name = rec, this, model_name
+        source = normalize_newlines(source)  # jinja2 counts \r and \r\n as line breaks too
         try:
             template = self.env.from_string(mark_lines(source), globals=self.ns)
             out = template.render(model={"name": model_name,
@@ -408,6 +409,10 @@ def _template_line(exc: BaseException) -> int | None:
 def _config_line(source: str) -> int | None:
     m = re.search(r"\{\{-?\s*config\s*\(", source)
     return source.count("\n", 0, m.start()) + 1 if m else None
+
+
+def normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def mark_lines(source: str) -> str:

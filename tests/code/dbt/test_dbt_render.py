@@ -1,0 +1,182 @@
+"""The Jinja renderer: dbt's stubs, the line map back to the source, and clear failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from meshgov.code.dbt.project import DbtProject
+from meshgov.code.dbt.render import Relation, RenderError, Renderer, mark_lines, unmark
+
+PROJECT = DbtProject(root=Path("/nonexistent"), name="shop", vars={"days": 3, "shop": {"region": "eu"}})
+
+
+def _renderer(macros: dict[str, str] | None = None, tmp_path: Path | None = None) -> Renderer:
+    r = Renderer(PROJECT, "published", "sales_prod",
+                 ref=lambda pkg, name: Relation("sales_prod", "published", name.upper()),
+                 src=lambda s, t: Relation("sales_prod", s, t),
+                 packages=["my_pkg"])
+    if macros and tmp_path is not None:
+        files = []
+        for name, text in macros.items():
+            f = tmp_path / name
+            f.write_text(text, encoding="utf-8")
+            files.append(f)
+        r.load_macros(files)
+    return r
+
+
+def render(source: str, renderer: Renderer | None = None):  # type: ignore[no-untyped-def]
+    r = renderer or _renderer()
+    return r.render(source, this=Relation("sales_prod", "published", "M"), model_name="m")
+
+
+def line_of(rendered, needle: str) -> int:  # type: ignore[no-untyped-def]
+    for i, text in enumerate(rendered.text.split("\n"), start=1):
+        if needle in text:
+            return rendered.line_of(i)
+    raise AssertionError(f"{needle!r} not rendered: {rendered.text!r}")
+
+
+def test_ref_source_render_three_level_names_and_are_recorded() -> None:
+    out = render("SELECT a FROM {{ ref('orders') }} JOIN {{ ref('pkg', 'items') }}"
+                 " JOIN {{ source('crm', 'customers') }}")
+    assert "sales_prod.published.ORDERS" in out.text
+    assert "sales_prod.published.ITEMS" in out.text
+    assert "sales_prod.crm.customers" in out.text
+    assert out.refs == ((None, "orders"), ("pkg", "items"))
+    assert out.sources == (("crm", "customers"),)
+
+
+def test_config_is_recorded_and_renders_nothing() -> None:
+    out = render("{{ config(materialized='table', tags=['a'], meta={'owner': 'x'}, schema='s',"
+                 " alias='A', contract={'enforced': True}) }}\nSELECT 1 AS x")
+    assert out.config == {"materialized": "table", "tags": ["a"], "meta": {"owner": "x"},
+                          "schema": "s", "alias": "A", "contract": {"enforced": True}}
+    assert out.text.strip() == "SELECT 1 AS x"
+
+
+def test_var_env_var_is_incremental_this_target() -> None:
+    out = render(
+        "SELECT {{ var('days') }} AS d, '{{ var('region') }}' AS r, {{ var('missing', 7) }} AS m,"
+        " '{{ env_var('DBT_X', 'dflt') }}' AS e, '{{ target.schema }}' AS t\n"
+        "FROM {{ this }}\n"
+        "{% if is_incremental() %}WHERE x > (SELECT MAX(x) FROM {{ this }}){% endif %}"
+    )
+    assert "3 AS d, 'eu' AS r, 7 AS m, 'dflt' AS e, 'published' AS t" in out.text
+    assert "FROM sales_prod.published.M" in out.text
+    assert "WHERE" not in out.text
+
+
+def test_missing_var_without_default_fails_at_its_line() -> None:
+    with pytest.raises(RenderError) as err:
+        render("SELECT 1\nFROM t\nWHERE d > {{ var('start_date') }}")
+    assert err.value.line == 3
+    assert "required var 'start_date'" in err.value.message
+
+
+def test_unknown_macro_is_unrenderable_with_its_line() -> None:
+    with pytest.raises(RenderError) as err:
+        render("{{ config(materialized='view') }}\nSELECT\n  {{ cents_to_dollars('x') }} AS y\nFROM t")
+    assert err.value.line == 3
+    assert err.value.message.startswith("unrenderable Jinja: 'cents_to_dollars' is undefined")
+
+
+def test_syntax_error_has_its_line() -> None:
+    with pytest.raises(RenderError) as err:
+        render("SELECT 1\n{% if x %}\nFROM t\n")
+    assert err.value.line is not None and err.value.line >= 2
+    assert err.value.message.startswith("unrenderable Jinja:")
+
+
+def test_package_macros_render_to_a_placeholder() -> None:
+    out = render("SELECT {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} AS k,"
+                 " {{ my_pkg.thing() }} AS t, {{ adapter.dispatch('f', 'other')() }} AS f FROM x")
+    assert "__dbt_utils_generate_surrogate_key__ AS k" in out.text
+    assert "__my_pkg_thing__ AS t" in out.text
+    assert out.placeholders == ("dbt_utils.generate_surrogate_key", "my_pkg.thing", "other.f")
+
+
+def test_project_macros_are_callable_and_return_works(tmp_path: Path) -> None:
+    r = _renderer({
+        "a.sql": "{% macro cents(c) %}({{ c }} / 100){% endmacro %}",
+        "b.sql": "{% macro twice(c) %}{{ return(cents(c) ~ ' * 2') }}{% endmacro %}",
+        "bad.sql": "{% materialization custom, adapter='databricks' %}{% endmaterialization %}",
+    }, tmp_path)
+    out = render("SELECT {{ twice('amount') }} AS a, {{ cents('b') }} AS b FROM {{ ref('x') }}", r)
+    assert "(amount / 100) * 2 AS a, (b / 100) AS b FROM sales_prod.published.X" in out.text
+    assert out.refs == ((None, "x"),)
+    assert any(k.endswith("bad.sql") for k in r.macro_errors)
+
+
+def test_execute_is_false_so_run_query_blocks_are_skipped() -> None:
+    out = render("{% if execute %}{% set rows = run_query('select 1') %}{{ rows.columns }}{% endif %}"
+                 "SELECT 1 AS x")
+    assert out.text.strip() == "SELECT 1 AS x"
+
+
+def test_sandbox_blocks_python_internals() -> None:
+    with pytest.raises(RenderError):
+        render("SELECT '{{ ''.__class__.__mro__[1].__subclasses__() }}'")
+
+
+def test_line_map_multiline_config_if_block_and_loop() -> None:
+    source = (
+        "{{\n"                                   # 1
+        "  config(\n"                            # 2
+        "    materialized='table',\n"            # 3
+        "  )\n"                                  # 4
+        "}}\n"                                   # 5
+        "SELECT\n"                               # 6
+        "  {% if var('days') > 1 %}\n"           # 7
+        "  wide_col,\n"                          # 8
+        "  {% endif %}\n"                        # 9
+        "  {%- for c in ['c1', 'c2'] %}\n"       # 10
+        "  {{ c }}_x,\n"                         # 11
+        "  {%- endfor %}\n"                      # 12
+        "  last_col\n"                           # 13
+        "FROM {{ ref('orders') }}\n"             # 14
+        "{# a comment\n spanning lines #}\n"     # 15-16
+        "WHERE x = 1\n"                          # 17
+    )
+    out = render(source)
+    assert line_of(out, "SELECT") == 6
+    assert line_of(out, "wide_col") == 8
+    assert line_of(out, "c1_x") == 11
+    assert line_of(out, "c2_x") == 11
+    assert line_of(out, "last_col") == 13
+    assert line_of(out, "FROM sales_prod.published.ORDERS") == 14
+    assert line_of(out, "WHERE x = 1") == 17
+
+
+def test_mark_unmark_round_trip_without_jinja() -> None:
+    text = "SELECT a,\n  b\nFROM t\n\n"
+    clean, lines = unmark(mark_lines(text))
+    assert clean == text
+    assert lines == (1, 2, 3, 4, 5)
+
+
+_jinja_bits = st.sampled_from([
+    "{{ ref('a') }}", "{{ source('s', 't') }}", "{% if x %}", "{% endif %}", "{{", "}}", "{%", "%}",
+    "{#", "#}", "{{ config(tags=['t']) }}", "{{ var('days') }}", "{{ nope() }}", "\n", "SELECT 1",
+    "{% for i in range(2) %}", "{% endfor %}", "{{ 1/0 }}", "{{ this }}", "'", "\ue000", "{% raw %}",
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_jinja_bits, st.text(max_size=12)), max_size=14))
+def test_any_template_renders_or_fails_cleanly(parts: list[str]) -> None:
+    source = "".join(parts)
+    n_source = source.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    try:
+        out = render(source)
+    except RenderError as err:
+        assert err.message.startswith("unrenderable Jinja")
+        assert err.line is None or 1 <= err.line <= n_source
+        return
+    assert len(out.lines) == out.text.count("\n") + 1
+    assert all(1 <= line <= n_source for line in out.lines)
+    assert "\ue000" not in out.text and "\ue001" not in out.text
