@@ -33,6 +33,11 @@ def test_mapping_table_is_explicit_and_covers_every_characteristic():
     assert {e.characteristic for e in MAPPING} == set(CHARACTERISTICS[1:])
     assert policy_matches(next(e for e in MAPPING if e.characteristic == "truthful"), POLICIES[4])
     assert not policy_matches(next(e for e in MAPPING if e.characteristic == "truthful"), POLICIES[5])
+    understandable = next(e for e in MAPPING if e.characteristic == "understandable")
+    secure_code = next(e for e in MAPPING if e.characteristic == "secure" and e.kind == "code")
+    assert policy_matches(understandable, POLICIES[1])  # PII classification of dbt columns
+    owner = Policy("C-OWN", "code", "dbt owner", rule="dbt_owner")
+    assert policy_matches(understandable, owner) and not policy_matches(secure_code, owner)
 
 
 def test_all_pass_when_everything_ran_clean():

@@ -52,11 +52,11 @@ class MapEntry:
 #: THE mapping (documented in the README): policy kind + rule/id glob -> characteristic
 MAPPING: tuple[MapEntry, ...] = (
     MapEntry("understandable", "code", ("dbt_*", "dbt.*", "*document*", "*describ*", "*classif*"),
-             "product", ("*pii*",), "dbt model of the product: description, documented and classified columns"),
+             "product", (), "dbt model of the product: description, documented and classified columns"),
     MapEntry("truthful", "data", ("*",), "product", ("pii_masked", "*pii*"),
              "data rules on the product's tables, and they pass"),
     MapEntry("secure", "code", ("*grant*", "*mask*", "*owner*", "*privilege*"), "product",
-             (), "GRANT / mask / owner statements about the product's tables"),
+             ("dbt_*",), "GRANT / mask / owner statements about the product's tables"),
     MapEntry("secure", "infra", ("*grant*", "*privilege*", "*owner*"), "domain", (),
              "Unity Catalog grants in the domain's infrastructure"),
     MapEntry("cost", "infra", ("*cluster*", "*warehouse*", "*job*", "*compute*", "*autoterm*",
@@ -64,8 +64,6 @@ MAPPING: tuple[MapEntry, ...] = (
              "compute policies on the domain's clusters, warehouses and jobs"),
     MapEntry("compliance", "data", ("pii_masked", "*pii*"), "product", (),
              "PII columns of the product's tables are masked"),
-    MapEntry("compliance", "code", ("*pii*",), "product", (),
-             "PII columns of the product's model are classified"),
 )
 
 
@@ -156,7 +154,7 @@ def _judge(
             if e.kind == "data":
                 targeted = [t for t in product.tables if _table_targeted(p, t, domain)]
                 covered = covered or any(t.lower() in cov.data_tables for t in targeted) or bool(mine)
-            elif name == "understandable" or "pii" in " ".join((p.rule, p.id)).lower():
+            elif name == "understandable":
                 covered = covered or bool(mine) or any(
                     t.rsplit(".", 1)[-1].lower() in cov.model_names for t in product.tables)
             else:
