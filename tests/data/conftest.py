@@ -30,9 +30,14 @@ def spark_session() -> Iterator[Any]:
 
     if shutil.which("java") is None:
         pytest.fail("PySpark needs a JVM: install openjdk-17-jre-headless (make system-deps)")
+    import warnings
+
+    from meshgov.data.gxrun import quiet
     from meshgov.data.runners.spark import session
 
-    spark = session()
+    with warnings.catch_warnings(), quiet():
+        warnings.simplefilter("ignore")
+        spark = session()
     try:
         yield spark
     finally:
