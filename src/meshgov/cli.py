@@ -218,7 +218,10 @@ def check(paths: tuple[str, ...], config_path: str | None, formats: tuple[str, .
     explicit = bool(paths) and all(Path(p).is_file() for p in paths)
     options = build_options("check", explicit, **kw)
     _pair_outputs(formats, outputs)  # validate before the work
-    report = evaluate(paths_list, config=config_path, options=options)
+    if explicit and config_path is None:  # pre-commit: each file with its domain's meshgov.yaml
+        report = _lazy("meshgov.gate:evaluate_files")(paths_list, options=options)
+    else:
+        report = evaluate(paths_list, config=config_path, options=options)
     emit(report, formats, outputs, color)
     return exit_code(report)
 

@@ -24,19 +24,20 @@ relative to the repository top level, so that SARIF annotations land on the righ
 from __future__ import annotations
 
 import datetime as _dt
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshgov import __version__
-from meshgov.core import git
 from meshgov.core.config import CONFIG_NAME, DomainConfig, default_config, load_config
 from meshgov.core.context import RunOptions
 from meshgov.core.errors import UsageError
 from meshgov.core.model import Finding, Location, Policy, Report, RunInfo, Waiver
+
+if TYPE_CHECKING:
+    from meshgov.core.git import Change
 
 
 def _now() -> str:
@@ -253,6 +254,28 @@ def merge_reports(
     )
 
 
+def evaluate_files(paths: Sequence[str | Path], *, options: RunOptions) -> Report:
+    """``meshgov check FILE...`` without ``--config`` (the pre-commit hook): files of several
+    domains are each evaluated with their own nearest meshgov.yaml and merged into one report
+    (locations then relative to the working directory). Files of one domain: ``api.evaluate``.
+    """
+    from meshgov.api import evaluate  # noqa: PLC0415
+    from meshgov.core.discovery import missing_paths  # noqa: PLC0415
+
+    path_list = [Path(p) for p in paths]
+    missing = missing_paths(path_list)
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
+    files = [p.resolve() for p in path_list]
+    anchor = Path(files[0].anchor) if files else Path("/")
+    configs = {nearest_config(f, anchor) for f in files}
+    if len(configs) <= 1:
+        return evaluate(path_list, options=options)
+    cwd = Path.cwd().resolve()
+    groups = group_files(files, anchor, None)
+    return evaluate_groups(groups, top=cwd, options=options)
+
+
 # -- the gate ---------------------------------------------------------------------------------
 
 
@@ -282,6 +305,10 @@ def evaluate_gate(
     Raises :class:`meshgov.core.git.GitError` (exit 2) outside git, when ``base`` or ``head``
     is not available (naming what to fetch) or when they share no history.
     """
+    import tempfile  # noqa: PLC0415 - not on the hook path
+
+    from meshgov.core import git  # noqa: PLC0415
+
     opts = replace(options or RunOptions(), mode="gate", explicit_files=True)
     started = _now()
     here = (cwd or Path.cwd()).resolve()
@@ -319,7 +346,7 @@ def evaluate_gate(
 def _evaluate_tree(
     tree: Path,
     top: Path,
-    changes: Sequence[git.Change],
+    changes: Sequence[Change],
     roots: Sequence[Path],
     config: Path | None,
     opts: RunOptions,

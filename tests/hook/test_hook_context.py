@@ -73,3 +73,19 @@ def test_waivers_of_other_files_are_not_judged_on_one_file(domain, capsys) -> No
 def test_excluded_file_passed_by_pre_commit_is_skipped(domain, capsys) -> None:
     code, report = _check(capsys, "generated/x.sql")
     assert code == 0 and report["run"]["inputs"] == 0
+
+
+def test_files_of_two_domains_each_get_their_own_config(tmp_path, monkeypatch, capsys) -> None:
+    """A monorepo commit touching two domains: each file is judged by its nearest meshgov.yaml."""
+    for name, catalog in (("sales", "sales_prod"), ("finance", "finance_prod")):
+        d = tmp_path / "domains" / name
+        (d / "sql").mkdir(parents=True)
+        (d / "meshgov.yaml").write_text(f"domain: {name}\ncatalogs: [{catalog}]\n")
+        (d / "sql" / "x.sql").write_text(BAD_SQL.replace("sales_prod", catalog))
+    monkeypatch.chdir(tmp_path)
+    code, report = _check(capsys, "domains/sales/sql/x.sql", "domains/finance/sql/x.sql")
+    assert code == 1
+    assert report["run"]["domain"] == "finance,sales"
+    found = {(f["location"]["path"], f["subject"]["domain"]) for f in report["findings"]
+             if f["policy_id"] == "MG-C-002"}
+    assert found == {("domains/sales/sql/x.sql", "sales"), ("domains/finance/sql/x.sql", "finance")}
