@@ -331,20 +331,19 @@ def evaluate_gate(
     checked_out = git.resolve_commit("HEAD", top)
     if head_sha == checked_out:
         dirty = git.dirty_paths(top)
-        return _evaluate_tree(top, top, changes, roots, config, opts, started, notes, dirty)
+        return _evaluate_tree(top, changes, roots, config, opts, started, notes, dirty)
     with tempfile.TemporaryDirectory(prefix="meshgov-gate-") as tmp:
         tree = Path(tmp).resolve() / "head"
         git.add_worktree(head_sha, tree, top)
         try:
             notes.append(f"evaluated {head} ({head_sha[:12]}) in a temporary work tree")
             mapped = [tree / r.relative_to(top) for r in roots]
-            return _evaluate_tree(tree, tree, changes, mapped, config, opts, started, notes, set())
+            return _evaluate_tree(tree, changes, mapped, config, opts, started, notes, set())
         finally:
             git.remove_worktree(tree, top)
 
 
 def _evaluate_tree(
-    tree: Path,
     top: Path,
     changes: Sequence[Change],
     roots: Sequence[Path],
@@ -354,12 +353,13 @@ def _evaluate_tree(
     notes: list[str],
     dirty: set[str],
 ) -> Report:
+    """Evaluate the changed files as found under ``top`` (the work tree, or a temporary one)."""
     files: list[Path] = []
     renames: list[tuple[Path, Path]] = []
     changed_configs: list[Path] = []
     modified_locally: list[str] = []
     for ch in changes:
-        path = tree / ch.path
+        path = top / ch.path
         if not _inside(path, roots):
             continue
         if not path.is_file():  # deleted in the work tree, or a submodule / directory entry
@@ -373,7 +373,7 @@ def _evaluate_tree(
             continue
         files.append(path)
         if ch.status == "R" and ch.old_path:
-            renames.append((tree / ch.old_path, path))
+            renames.append((top / ch.old_path, path))
     if modified_locally:
         notes.append(
             f"{len(modified_locally)} changed file(s) have uncommitted edits; their work-tree "
