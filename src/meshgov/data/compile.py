@@ -184,12 +184,28 @@ def suite_filename(table: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", table) + ".json"
 
 
+def _check_with_gx(suites: Mapping[str, Sequence[Compiled]]) -> None:
+    """Expectations named directly (rule ``expectation``) must be ones GX knows, with valid kwargs."""
+    direct = {c.policy.id: c for items in suites.values() for c in items
+              if c.policy.rule == "expectation"}
+    if not direct:
+        return
+    from meshgov.core.errors import ConfigError
+    from meshgov.data.gxrun import config_problem
+
+    for pid, c in sorted(direct.items()):
+        problem = config_problem(c.config)
+        if problem:
+            raise ConfigError(c.policy.origin or "<policy>", pid, problem)
+
+
 def compile_command(*, catalog: Catalog, config_path: str | None, output_dir: Path) -> list[Path]:
     """`meshgov data compile`: write one suite JSON per governed table; return the paths."""
     from meshgov.api import resolve_config
 
     cfg = resolve_config([Path.cwd()], config_path)
     suites = compile_catalog(catalog.by_kind("data"), cfg.data, catalog)
+    _check_with_gx(suites)
     output_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for table, compiled in suites.items():
