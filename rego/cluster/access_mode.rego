@@ -16,7 +16,7 @@ import rego.v1
 deny contains r if {
 	input.type == "cluster"
 	mode := object.get(input.spec, "data_security_mode", "NONE")
-	not mode in data.meshgov.lib.params.cluster.allowed_access_modes
-	not data.meshgov.lib.unknown("data_security_mode")
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster access mode ", mode, " is not a Unity Catalog access mode (allowed: ", concat(", ", data.meshgov.lib.params.cluster.allowed_access_modes), ")"]), "data_security_mode")
+	not mode in data.meshgov.params.infra.cluster.allowed_access_modes
+	not "data_security_mode" in input.unknown
+	r := {"msg": data.meshgov.lib.fmt(["cluster access mode ", mode, " is not a Unity Catalog access mode (allowed: ", concat(", ", data.meshgov.params.infra.cluster.allowed_access_modes), ")"]), "resource": input.address, "field": "data_security_mode"}
 }

@@ -15,18 +15,19 @@ import rego.v1
 
 deny contains r if {
 	input.type == "cluster"
-	not data.meshgov.lib.is_job_cluster
+	not input.context.job_cluster == true
 	not data.meshgov.lib.positive(input.spec.autotermination_minutes)
-	not data.meshgov.lib.unknown("autotermination_minutes")
-	r := data.meshgov.lib.result("cluster never terminates when idle: autotermination_minutes is not set or 0", "autotermination_minutes")
+	not "autotermination_minutes" in input.unknown
+	r := {"msg": "cluster never terminates when idle: autotermination_minutes is not set or 0", "resource": input.address, "field": "autotermination_minutes"}
 }
 
 deny contains r if {
 	input.type == "cluster"
-	not data.meshgov.lib.is_job_cluster
+	not input.context.job_cluster == true
 	mins := input.spec.autotermination_minutes
-	limit := data.meshgov.lib.params.cluster.max_autotermination_minutes
-	data.meshgov.lib.positive(mins)
+	limit := data.meshgov.params.infra.cluster.max_autotermination_minutes
+	is_number(mins)
+	mins > 0
 	mins > limit
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster autotermination_minutes ", mins, " is above the allowed ", limit]), "autotermination_minutes")
+	r := {"msg": data.meshgov.lib.fmt(["cluster autotermination_minutes ", mins, " is above the allowed ", limit]), "resource": input.address, "field": "autotermination_minutes"}
 }

@@ -14,12 +14,12 @@ import rego.v1
 deny contains r if {
 	input.type == "cluster"
 	input.spec.enable_local_disk_encryption != true
-	r := data.meshgov.lib.result("cluster does not encrypt local disks (enable_local_disk_encryption is false)", "enable_local_disk_encryption")
+	r := {"msg": "cluster does not encrypt local disks (enable_local_disk_encryption is false)", "resource": input.address, "field": "enable_local_disk_encryption"}
 }
 
 deny contains r if {
 	input.type == "cluster"
 	not "enable_local_disk_encryption" in object.keys(input.spec)
-	not data.meshgov.lib.unknown("enable_local_disk_encryption")
-	r := data.meshgov.lib.result("cluster does not encrypt local disks (enable_local_disk_encryption is not set)", "enable_local_disk_encryption")
+	not "enable_local_disk_encryption" in input.unknown
+	r := {"msg": "cluster does not encrypt local disks (enable_local_disk_encryption is not set)", "resource": input.address, "field": "enable_local_disk_encryption"}
 }

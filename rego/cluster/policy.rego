@@ -15,6 +15,6 @@ import rego.v1
 deny contains r if {
 	input.type == "cluster"
 	object.get(input.spec, "policy_id", "") == ""
-	not data.meshgov.lib.unknown("policy_id")
-	r := data.meshgov.lib.result("cluster does not use a cluster policy (policy_id is not set)", "policy_id")
+	not "policy_id" in input.unknown
+	r := {"msg": "cluster does not use a cluster policy (policy_id is not set)", "resource": input.address, "field": "policy_id"}
 }

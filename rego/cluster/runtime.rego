@@ -16,14 +16,17 @@ import rego.v1
 deny contains r if {
 	input.type == "cluster"
 	v := input.spec.spark_version
-	major := data.meshgov.lib.runtime_major(v)
-	major < data.meshgov.lib.params.cluster.min_runtime_major
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster runtime ", v, " is deprecated (oldest allowed major version: ", data.meshgov.lib.params.cluster.min_runtime_major, ")"]), "spark_version")
+	is_string(v)
+	head := split(v, ".")[0]
+	head != ""
+	trim_left(head, "0123456789") == ""
+	to_number(head) < data.meshgov.params.infra.cluster.min_runtime_major
+	r := {"msg": data.meshgov.lib.fmt(["cluster runtime ", v, " is deprecated (oldest allowed major version: ", data.meshgov.params.infra.cluster.min_runtime_major, ")"]), "resource": input.address, "field": "spark_version"}
 }
 
 deny contains r if {
 	input.type == "cluster"
 	not input.spec.spark_version
-	not data.meshgov.lib.unknown("spark_version")
-	r := data.meshgov.lib.result("cluster has no spark_version (runtime version)", "spark_version")
+	not "spark_version" in input.unknown
+	r := {"msg": "cluster has no spark_version (runtime version)", "resource": input.address, "field": "spark_version"}
 }

@@ -13,30 +13,39 @@ package meshgov.infra.cluster.secrets
 import rego.v1
 
 
-secret_key := `(password|passwd|secret|token|credential|private[_.-]?key|access[_.-]?key|api[_.-]?key)`
+# key names that announce a secret (compared in lower case)
+secret_words := ["password", "passwd", "secret", "token", "credential", "private_key", "private.key", "privatekey", "access_key", "access.key", "accesskey", "api_key", "api.key", "apikey"]
 
-secret_value := `^(dapi[0-9a-f]{32}|AKIA[0-9A-Z]{16}|xox[baprs]-[0-9A-Za-z-]{10,}|gh[pousr]_[0-9A-Za-z]{30,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)`
+# value prefixes of well-known credentials (Databricks PAT, AWS key id, Slack, GitHub, PEM)
+secret_prefixes := ["dapi", "AKIA", "xoxb-", "xoxp-", "xoxa-", "ghp_", "gho_", "ghs_", "github_pat_", "-----BEGIN"]
 
-secret_ref := `^\{\{secrets/[^/}]+/[^}]+\}\}$`
+# {{secrets/scope/key}}: a reference, not a value
+reference(value) if {
+	startswith(value, "{{secrets/")
+	endswith(value, "}}")
+}
 
 plain contains [block, key] if {
 	some block in ["spark_conf", "spark_env_vars"]
 	some key, value in object.get(input.spec, block, {})
 	is_string(value)
 	value != ""
-	not regex.match(secret_ref, value)
-	regex.match(secret_key, lower(key))
+	not reference(value)
+	some word in secret_words
+	contains(lower(key), word)
 }
 
 plain contains [block, key] if {
 	some block in ["spark_conf", "spark_env_vars"]
 	some key, value in object.get(input.spec, block, {})
 	is_string(value)
-	regex.match(secret_value, value)
+	count(value) >= 16
+	some prefix in secret_prefixes
+	startswith(value, prefix)
 }
 
 deny contains r if {
 	input.type == "cluster"
 	some pair in plain
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt([pair[0], ".", pair[1], " holds a plain-text secret; use a {{secrets/scope/key}} reference"]), data.meshgov.lib.fmt([pair[0], ".", pair[1]]))
+	r := {"msg": data.meshgov.lib.fmt([pair[0], ".", pair[1], " holds a plain-text secret; use a {{secrets/scope/key}} reference"]), "resource": input.address, "field": data.meshgov.lib.fmt([pair[0], ".", pair[1]])}
 }

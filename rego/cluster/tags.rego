@@ -14,7 +14,7 @@ import rego.v1
 
 
 missing contains tag if {
-	some tag in data.meshgov.lib.params.cluster.required_tags
+	some tag in data.meshgov.params.infra.cluster.required_tags
 	value := object.get(object.get(input.spec, "custom_tags", {}), tag, "")
 	value == ""
 }
@@ -22,6 +22,6 @@ missing contains tag if {
 deny contains r if {
 	input.type == "cluster"
 	count(missing) > 0
-	not data.meshgov.lib.unknown("custom_tags")
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster is missing required custom_tags: ", concat(", ", sort([t | some t in missing]))]), "custom_tags")
+	not "custom_tags" in input.unknown
+	r := {"msg": data.meshgov.lib.fmt(["cluster is missing required custom_tags: ", concat(", ", sort([t | some t in missing]))]), "resource": input.address, "field": "custom_tags"}
 }

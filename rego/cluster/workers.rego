@@ -15,17 +15,17 @@ import rego.v1
 deny contains r if {
 	input.type == "cluster"
 	n := input.spec.num_workers
-	limit := data.meshgov.lib.params.cluster.max_workers
+	limit := data.meshgov.params.infra.cluster.max_workers
 	is_number(n)
 	n > limit
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster num_workers ", n, " is above the allowed ", limit]), "num_workers")
+	r := {"msg": data.meshgov.lib.fmt(["cluster num_workers ", n, " is above the allowed ", limit]), "resource": input.address, "field": "num_workers"}
 }
 
 deny contains r if {
 	input.type == "cluster"
 	n := input.spec.autoscale.max_workers
-	limit := data.meshgov.lib.params.cluster.max_workers
+	limit := data.meshgov.params.infra.cluster.max_workers
 	is_number(n)
 	n > limit
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster autoscale.max_workers ", n, " is above the allowed ", limit]), "autoscale.max_workers")
+	r := {"msg": data.meshgov.lib.fmt(["cluster autoscale.max_workers ", n, " is above the allowed ", limit]), "resource": input.address, "field": "autoscale.max_workers"}
 }

@@ -23,14 +23,14 @@ modes := {m | m := definition.data_security_mode.value; definition.data_security
 deny contains r if {
 	input.type == "cluster_policy"
 	count(modes) == 0
-	r := data.meshgov.lib.result("cluster policy does not fix or allow-list data_security_mode", "definition.data_security_mode")
+	r := {"msg": "cluster policy does not fix or allow-list data_security_mode", "resource": input.address, "field": "definition.data_security_mode"}
 }
 
 deny contains r if {
 	input.type == "cluster_policy"
 	some m in modes
-	not m in data.meshgov.lib.params.cluster.allowed_access_modes
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster policy allows access mode ", m]), "definition.data_security_mode")
+	not m in data.meshgov.params.infra.cluster.allowed_access_modes
+	r := {"msg": data.meshgov.lib.fmt(["cluster policy allows access mode ", m]), "resource": input.address, "field": "definition.data_security_mode"}
 }
 
 bound := definition.autotermination_minutes.value if definition.autotermination_minutes.type == "fixed"
@@ -40,12 +40,13 @@ bound := definition.autotermination_minutes.maxValue if definition.autoterminati
 deny contains r if {
 	input.type == "cluster_policy"
 	not data.meshgov.lib.positive(bound)
-	r := data.meshgov.lib.result("cluster policy does not bound autotermination_minutes", "definition.autotermination_minutes")
+	r := {"msg": "cluster policy does not bound autotermination_minutes", "resource": input.address, "field": "definition.autotermination_minutes"}
 }
 
 deny contains r if {
 	input.type == "cluster_policy"
-	data.meshgov.lib.positive(bound)
-	bound > data.meshgov.lib.params.cluster.max_autotermination_minutes
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["cluster policy allows autotermination_minutes up to ", bound, " (allowed: ", data.meshgov.lib.params.cluster.max_autotermination_minutes, ")"]), "definition.autotermination_minutes")
+	is_number(bound)
+	bound > 0
+	bound > data.meshgov.params.infra.cluster.max_autotermination_minutes
+	r := {"msg": data.meshgov.lib.fmt(["cluster policy allows autotermination_minutes up to ", bound, " (allowed: ", data.meshgov.params.infra.cluster.max_autotermination_minutes, ")"]), "resource": input.address, "field": "definition.autotermination_minutes"}
 }

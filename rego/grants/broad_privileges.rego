@@ -13,7 +13,7 @@ package meshgov.infra.grants.broad_privileges
 import rego.v1
 
 
-broad := {lower(p) | some p in data.meshgov.lib.params.grants.broad_principals}
+broad := {lower(p) | some p in data.meshgov.params.infra.grants.broad_principals}
 
 deny contains r if {
 	input.type == "grants"
@@ -21,5 +21,5 @@ deny contains r if {
 	lower(g.principal) in broad
 	some priv in g.privileges
 	priv in {"ALL_PRIVILEGES", "MANAGE"}
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt([priv, " granted to the broad group '", g.principal, "' on ", input.spec.securable_type, " ", input.spec.securable_name]), "grants")
+	r := {"msg": data.meshgov.lib.fmt([priv, " granted to the broad group '", g.principal, "' on ", input.spec.securable_type, " ", input.spec.securable_name]), "resource": input.address, "field": "grants"}
 }

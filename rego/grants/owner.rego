@@ -18,5 +18,5 @@ deny contains r if {
 	owner := input.spec.owner
 	is_string(owner)
 	contains(owner, "@")
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt([input.type, " is owned by the user ", owner, ", not a group"]), "owner")
+	r := {"msg": data.meshgov.lib.fmt([input.type, " is owned by the user ", owner, ", not a group"]), "resource": input.address, "field": "owner"}
 }

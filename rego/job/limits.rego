@@ -16,20 +16,21 @@ import rego.v1
 deny contains r if {
 	input.type == "job"
 	not data.meshgov.lib.positive(input.spec.timeout_seconds)
-	r := data.meshgov.lib.result("job has no timeout (timeout_seconds is not set or 0)", "timeout_seconds")
+	r := {"msg": "job has no timeout (timeout_seconds is not set or 0)", "resource": input.address, "field": "timeout_seconds"}
 }
 
 deny contains r if {
 	input.type == "job"
 	not data.meshgov.lib.positive(input.spec.max_concurrent_runs)
-	r := data.meshgov.lib.result("job does not set max_concurrent_runs", "max_concurrent_runs")
+	r := {"msg": "job does not set max_concurrent_runs", "resource": input.address, "field": "max_concurrent_runs"}
 }
 
 deny contains r if {
 	input.type == "job"
 	n := input.spec.max_concurrent_runs
-	limit := data.meshgov.lib.params.job.max_concurrent_runs
-	data.meshgov.lib.positive(n)
+	limit := data.meshgov.params.infra.job.max_concurrent_runs
+	is_number(n)
+	n > 0
 	n > limit
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["job max_concurrent_runs ", n, " is above the allowed ", limit]), "max_concurrent_runs")
+	r := {"msg": data.meshgov.lib.fmt(["job max_concurrent_runs ", n, " is above the allowed ", limit]), "resource": input.address, "field": "max_concurrent_runs"}
 }

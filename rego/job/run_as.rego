@@ -13,17 +13,22 @@ package meshgov.infra.job.run_as
 import rego.v1
 
 
-uuid := `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+# an application id: 8-4-4-4-12 hexadecimal digits
+uuid(x) if {
+	is_string(x)
+	[count(p) | some p in split(x, "-")] == [8, 4, 4, 4, 12]
+	trim(lower(x), "0123456789abcdef-") == ""
+}
 
 service_principal if object.get(object.get(input.spec, "run_as", {}), "service_principal_name", "") != ""
 
 # the Jobs API reports the identity as run_as_user_name: a service principal's application id
-service_principal if regex.match(uuid, object.get(input.spec, "run_as_user_name", ""))
+service_principal if uuid(object.get(input.spec, "run_as_user_name", ""))
 
 service_principal if data.meshgov.lib.unknown("run_as.service_principal_name")
 
 deny contains r if {
 	input.type == "job"
 	not service_principal
-	r := data.meshgov.lib.result("job does not run as a service principal (run_as.service_principal_name is not set)", "run_as")
+	r := {"msg": "job does not run as a service principal (run_as.service_principal_name is not set)", "resource": input.address, "field": "run_as"}
 }

@@ -23,8 +23,16 @@ is_job_cluster if input.context.job_cluster == true
 # The major version of a Databricks Runtime: "13.3.x-scala2.12" -> 13.
 runtime_major(v) := n if {
 	is_string(v)
-	regex.match(`^[0-9]+\.`, v)
-	n := to_number(split(v, ".")[0])
+	n := number(split(v, ".")[0])
+}
+
+# A number, or a string of decimal digits as a number (undefined otherwise; never an error).
+number(x) := x if is_number(x)
+
+number(x) := to_number(x) if {
+	is_string(x)
+	x != ""
+	trim_left(x, "0123456789") == ""
 }
 
 # A positive number.

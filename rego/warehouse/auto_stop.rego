@@ -15,15 +15,16 @@ import rego.v1
 deny contains r if {
 	input.type == "warehouse"
 	not data.meshgov.lib.positive(input.spec.auto_stop_mins)
-	not data.meshgov.lib.unknown("auto_stop_mins")
-	r := data.meshgov.lib.result("SQL warehouse never stops when idle: auto_stop_mins is not set or 0", "auto_stop_mins")
+	not "auto_stop_mins" in input.unknown
+	r := {"msg": "SQL warehouse never stops when idle: auto_stop_mins is not set or 0", "resource": input.address, "field": "auto_stop_mins"}
 }
 
 deny contains r if {
 	input.type == "warehouse"
 	mins := input.spec.auto_stop_mins
-	limit := data.meshgov.lib.params.warehouse.max_auto_stop_mins
-	data.meshgov.lib.positive(mins)
+	limit := data.meshgov.params.infra.warehouse.max_auto_stop_mins
+	is_number(mins)
+	mins > 0
 	mins > limit
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["SQL warehouse auto_stop_mins ", mins, " is above the allowed ", limit]), "auto_stop_mins")
+	r := {"msg": data.meshgov.lib.fmt(["SQL warehouse auto_stop_mins ", mins, " is above the allowed ", limit]), "resource": input.address, "field": "auto_stop_mins"}
 }

@@ -17,15 +17,15 @@ serverless if input.spec.enable_serverless_compute == true
 
 deny contains r if {
 	input.type == "warehouse"
-	data.meshgov.lib.params.warehouse.require_serverless == true
+	data.meshgov.params.infra.warehouse.require_serverless == true
 	not serverless
-	r := data.meshgov.lib.result("SQL warehouse is not serverless (enable_serverless_compute is not true)", "enable_serverless_compute")
+	r := {"msg": "SQL warehouse is not serverless (enable_serverless_compute is not true)", "resource": input.address, "field": "enable_serverless_compute"}
 }
 
 deny contains r if {
 	input.type == "warehouse"
-	data.meshgov.lib.params.warehouse.require_serverless != true
+	data.meshgov.params.infra.warehouse.require_serverless != true
 	not serverless
 	upper(object.get(input.spec, "warehouse_type", "CLASSIC")) != "PRO"
-	r := data.meshgov.lib.result("SQL warehouse is neither serverless nor PRO (warehouse_type CLASSIC)", "warehouse_type")
+	r := {"msg": "SQL warehouse is neither serverless nor PRO (warehouse_type CLASSIC)", "resource": input.address, "field": "warehouse_type"}
 }

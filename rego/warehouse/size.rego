@@ -16,15 +16,15 @@ import rego.v1
 deny contains r if {
 	input.type == "warehouse"
 	size := input.spec.cluster_size
-	limit := data.meshgov.lib.params.warehouse.max_size
+	limit := data.meshgov.params.infra.warehouse.max_size
 	data.meshgov.lib.size_rank(size) > data.meshgov.lib.size_rank(limit)
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["SQL warehouse size ", size, " is larger than the allowed ", limit]), "cluster_size")
+	r := {"msg": data.meshgov.lib.fmt(["SQL warehouse size ", size, " is larger than the allowed ", limit]), "resource": input.address, "field": "cluster_size"}
 }
 
 deny contains r if {
 	input.type == "warehouse"
 	size := object.get(input.spec, "cluster_size", null)
 	not data.meshgov.lib.size_rank(size)
-	not data.meshgov.lib.unknown("cluster_size")
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["SQL warehouse cluster_size ", size, " is not a known size"]), "cluster_size")
+	not "cluster_size" in input.unknown
+	r := {"msg": data.meshgov.lib.fmt(["SQL warehouse cluster_size ", size, " is not a known size"]), "resource": input.address, "field": "cluster_size"}
 }

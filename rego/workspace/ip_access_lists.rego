@@ -14,5 +14,5 @@ import rego.v1
 deny contains r if {
 	input.type == "workspace_conf"
 	lower(object.get(input.spec, "enableIpAccessLists", "")) != "true"
-	r := data.meshgov.lib.result("workspace does not enable IP access lists (enableIpAccessLists)", "enableIpAccessLists")
+	r := {"msg": "workspace does not enable IP access lists (enableIpAccessLists)", "resource": input.address, "field": "enableIpAccessLists"}
 }

@@ -17,11 +17,11 @@ deny contains r if {
 	input.type == "workspace"
 	access := object.get(input.spec, "public_network_access", null)
 	access != "Disabled"
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["workspace allows public network access (publicNetworkAccess: ", access, ")"]), "public_network_access")
+	r := {"msg": data.meshgov.lib.fmt(["workspace allows public network access (publicNetworkAccess: ", access, ")"]), "resource": input.address, "field": "public_network_access"}
 }
 
 warn contains r if {
 	input.type == "workspace"
 	object.get(input.spec, "no_public_ip", null) != true
-	r := data.meshgov.lib.result("workspace clusters may get public IPs (enableNoPublicIp is not true)", "no_public_ip")
+	r := {"msg": "workspace clusters may get public IPs (enableNoPublicIp is not true)", "resource": input.address, "field": "no_public_ip"}
 }

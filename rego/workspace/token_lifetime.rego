@@ -13,17 +13,18 @@ package meshgov.infra.workspace.token_lifetime
 import rego.v1
 
 
-days := to_number(input.spec.maxTokenLifetimeDays)
+days := data.meshgov.lib.number(input.spec.maxTokenLifetimeDays)
 
 deny contains r if {
 	input.type == "workspace_conf"
 	not data.meshgov.lib.positive(days)
-	r := data.meshgov.lib.result("workspace does not limit personal access token lifetime (maxTokenLifetimeDays)", "maxTokenLifetimeDays")
+	r := {"msg": "workspace does not limit personal access token lifetime (maxTokenLifetimeDays)", "resource": input.address, "field": "maxTokenLifetimeDays"}
 }
 
 deny contains r if {
 	input.type == "workspace_conf"
-	data.meshgov.lib.positive(days)
-	days > data.meshgov.lib.params.workspace.max_token_lifetime_days
-	r := data.meshgov.lib.result(data.meshgov.lib.fmt(["workspace allows tokens for ", days, " days (allowed: ", data.meshgov.lib.params.workspace.max_token_lifetime_days, ")"]), "maxTokenLifetimeDays")
+	is_number(days)
+	days > 0
+	days > data.meshgov.params.infra.workspace.max_token_lifetime_days
+	r := {"msg": data.meshgov.lib.fmt(["workspace allows tokens for ", days, " days (allowed: ", data.meshgov.params.infra.workspace.max_token_lifetime_days, ")"]), "resource": input.address, "field": "maxTokenLifetimeDays"}
 }

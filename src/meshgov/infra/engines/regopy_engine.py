@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,6 +12,8 @@ from meshgov.infra.engines.base import UNDEFINED, parse_json, syntax_error
 from meshgov.infra.metadata import RegoModule
 
 NAME = "regopy"
+#: regopy 1.5.2 aborts the process (SIGSEGV / std::runtime_error) on `with input as <term>`
+_WITH_INPUT = re.compile(r"\bwith\s+input\s+as\b")
 
 
 def _entrypoint(rule: str) -> str:
@@ -25,6 +28,12 @@ class RegopyEngine:
         from regopy import Interpreter, RegoError  # noqa: PLC0415 - only when infra inputs exist
 
         self._modules = tuple(modules)
+        for m in modules:
+            if _WITH_INPUT.search(m.text):
+                line = m.text[: _WITH_INPUT.search(m.text).start()].count("\n") + 1  # type: ignore[union-attr]
+                raise EngineError(
+                    f"{m.path}:{line}: regopy 1.5.2 crashes on `with input as ...` (a rego-cpp bug); "
+                    "use the regorus engine (`--engine regorus`, the default when installed)")
         self._interp = Interpreter()
         self._error = RegoError
         try:

@@ -9,6 +9,7 @@ without targets is evaluated once. ``include``d files are not followed (listed i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from meshgov.infra.normalize.build import make_resources
@@ -94,7 +95,7 @@ def from_bundle(data: Any, path: str, lines: Mapping[tuple[Any, ...], int]) -> l
                 body = dict(spec)
                 if rtype == "job" and run_as and "run_as" not in body:
                     body["run_as"] = run_as
-                address = f"resources.{group}.{key}" + (f"@{tname}" if tname else "")
+                address = f"resources.{group}.{key}"
                 line = lines.get(base) or lines.get(tbase)
 
                 def line_of(p: tuple[Any, ...], _b: tuple[Any, ...] = base,
@@ -104,7 +105,8 @@ def from_bundle(data: Any, path: str, lines: Mapping[tuple[Any, ...], int]) -> l
                 context: dict[str, Any] = {"bundle": bundle_name}
                 if tname:
                     context["target"] = tname
-                out.extend(make_resources(rtype, address, body,
-                                          source=SourceRef("bundle", path, line),
-                                          subject_type="bundle", line_of=line_of, context=context))
+                made = make_resources(rtype, address, body, source=SourceRef("bundle", path, line),
+                                      subject_type="bundle", line_of=line_of, context=context)
+                # the target goes last: resources.jobs.x.job_clusters[main]@prod
+                out.extend(replace(r, address=f"{r.address}@{tname}") if tname else r for r in made)
     return out
