@@ -77,7 +77,7 @@ def evaluate_workspace(snap: WorkspaceSnapshot, ctx: EvalContext) -> WorkspaceRe
 
     if "infra" in kinds:
         findings.extend(_infra(snap, ctx, notes))
-        findings.extend(_uc_policies(snap, ctx, column_tags))
+    findings.extend(_uc_policies(snap, ctx, column_tags))
     product_facts = _product_facts(snap, ctx, column_tags)
     if "code" in kinds:
         for api, obj in snap.records:
@@ -148,10 +148,12 @@ def _uc_policies(snap: WorkspaceSnapshot, ctx: EvalContext,
     patterns = pii_patterns(ctx)
     ws = snap.workspace
     out: list[Finding] = []
+    if not {"code", "data"} & set(ctx.options.kinds):
+        return out
     for t in _tables(snap):
         facts = table_facts(t, column_tags, patterns)
         domain = ctx.catalog.registry.owner_of(facts.full_name) or ws.domain
-        out.extend(table_findings(facts, ws.name, domain))
+        out.extend(table_findings(facts, ws.name, domain, ctx.options.kinds))
     return out
 
 

@@ -2,13 +2,16 @@
 
 They are Python meta policies, not Rego: they need every table's columns, tags and masks
 together (a PII column is masked or not), which the per-resource infra documents do not carry.
-Like meshgov's other meta policies they are always on and appear in a report only when they
-produce a finding; waivers apply to them as to any policy.
+They run with the kind they are filed under (``--kinds``) and waivers apply to them as to any
+policy. Their kinds and rule names are chosen so that the report's data-product scorecards
+(:mod:`meshgov.report.scorecard`) count them: described -> *understandable* (code,
+``*describ*``), group owner -> *secure* (code, ``*owner*``), PII masked -> *compliance* (data,
+``pii_masked``). MG-A-001 is an infra meta policy.
 
-- MG-A-001  a workspace could be crawled (401/403, timeouts, 5xx after retries)   error
-- MG-A-002  a table or view is described (has a comment)                        warning
-- MG-A-003  a table or view is owned by a group (not a person)                  warning
-- MG-A-004  columns that look like PII (name or tag) have a column mask          error
+- MG-A-001  infra  a workspace could be crawled (401/403, timeouts, 5xx after retries)  error
+- MG-A-002  code   a table or view is described (has a comment)                       warning
+- MG-A-003  code   a table or view is owned by a group (not a person)                  warning
+- MG-A-004  data   columns that look like PII (name or tag) have a column mask         error
 """
 
 from __future__ import annotations
@@ -32,18 +35,18 @@ AUDIT_POLICIES: Mapping[str, Policy] = {p.id: p for p in (
            "timeouts, server errors after retries) is not audited: the audit fails closed.",
            remediation="Give the audit's service principal access to the workspace, or fix "
            "the workspace's host in the audit configuration."),
-    Policy(id=DESCRIBED, kind="infra", title="Tables and views are described",
-           severity="warning", rule="meta",
+    Policy(id=DESCRIBED, kind="code", title="Tables and views are described",
+           severity="warning", rule="uc_table_described",
            description="A Unity Catalog table or view without a comment cannot be discovered "
            "or understood by its consumers.",
            remediation="COMMENT ON TABLE <name> IS '...'"),
-    Policy(id=GROUP_OWNED, kind="infra", title="Tables and views are owned by a group",
-           severity="warning", rule="meta",
+    Policy(id=GROUP_OWNED, kind="code", title="Tables and views are owned by a group",
+           severity="warning", rule="uc_table_owner_group",
            description="An owner that is a person (an e-mail address) or a service principal "
            "(an application id) leaves the table orphaned when they leave.",
            remediation="ALTER TABLE <name> OWNER TO `<domain group>`"),
-    Policy(id=PII_MASKED, kind="infra", title="PII columns are masked",
-           severity="error", rule="meta",
+    Policy(id=PII_MASKED, kind="data", title="PII columns are masked",
+           severity="error", rule="pii_masked", params={"select": {"glob": "*"}},
            description="A column whose name matches code.dbt.pii_name_patterns, or that carries "
            "a tag whose key or value mentions PII, must have a column mask.",
            remediation="ALTER TABLE <name> ALTER COLUMN <col> SET MASK <function>"),
@@ -113,25 +116,27 @@ def table_facts(table: Mapping[str, Any], column_tags: Mapping[str, Sequence[tup
 
 
 def _finding(policy_id: str, message: str, ref: str, stype: str, domain: str | None, path: str,
-             evidence: Mapping[str, Any]) -> Finding:
+             evidence: Mapping[str, Any], content: str | None = None) -> Finding:
     p = AUDIT_POLICIES[policy_id]
     return Finding(policy_id=policy_id, kind=p.kind, severity=p.severity, message=message,
                    remediation=p.remediation, subject=Subject(stype, ref, domain),
-                   location=Location(path=path), evidence=dict(evidence)).with_fingerprint(message)
+                   location=Location(path=path), evidence=dict(evidence)
+                   ).with_fingerprint(content if content is not None else message)
 
 
-def table_findings(facts: TableFacts, workspace: str, domain: str | None) -> list[Finding]:
+def table_findings(facts: TableFacts, workspace: str, domain: str | None,
+                   kinds: Sequence[str] = ("code", "infra", "data")) -> list[Finding]:
     path = f"{workspace}/{facts.full_name}"
     out = []
-    if not facts.described:
+    if "code" in kinds and not facts.described:
         out.append(_finding(DESCRIBED, f"{facts.full_name} has no comment", facts.full_name,
                             "table", domain, path, {"workspace": workspace}))
-    if facts.owner and not facts.owner_is_group:
+    if "code" in kinds and facts.owner and not facts.owner_is_group:
         kind = principal_kind(facts.owner).replace("_", " ")
         out.append(_finding(GROUP_OWNED, f"{facts.full_name} is owned by a {kind} "
                             f"({facts.owner}), not a group", facts.full_name, "table", domain,
                             path, {"workspace": workspace, "owner": facts.owner}))
-    if facts.unmasked_pii:
+    if "data" in kinds and facts.unmasked_pii:
         cols = ", ".join(facts.unmasked_pii)
         out.append(_finding(PII_MASKED, f"{facts.full_name}: PII column(s) without a mask: {cols}",
                             facts.full_name, "table", domain, path,
@@ -142,4 +147,4 @@ def table_findings(facts: TableFacts, workspace: str, domain: str | None) -> lis
 def workspace_failed(name: str, host: str, domain: str | None, error: Mapping[str, Any]) -> Finding:
     message = f"workspace {name} could not be audited: {error.get('type')}: {error.get('message')}"
     return _finding(WORKSPACE_FAILED, message, name, "workspace", domain, host or name,
-                    {"host": host, **dict(error)})
+                    {"host": host, **dict(error)}, content=str(error.get("type")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.util
+import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -21,7 +22,7 @@ from typing import Any
 
 from meshgov.audit.config import AuditConfig, CrawlSettings, WorkspaceRef, load_audit_config
 from meshgov.audit.crawl import crawl_workspace
-from meshgov.audit.evaluate import WorkspaceResult, evaluate_workspace
+from meshgov.audit.evalpool import Pending, SnapshotEvaluator, WorkspaceEval, default_workers
 from meshgov.audit.policies import AUDIT_POLICIES, workspace_failed
 from meshgov.audit.progress import AuditProgress, ProgressCallback
 from meshgov.audit.redact import scrub
@@ -36,14 +37,7 @@ from meshgov.audit.rundir import (
     write_atomic,
     write_state,
 )
-from meshgov.audit.snapshot import (
-    SnapshotWriter,
-    WorkspaceSnapshot,
-    completed,
-    read_snapshot,
-    snapshot_files,
-    snapshot_path,
-)
+from meshgov.audit.snapshot import SnapshotWriter, completed, snapshot_files, snapshot_path
 from meshgov.audit.workspaces import (
     AccountFactory,
     ClientFactory,
@@ -79,24 +73,26 @@ class CrawlOutcome:
     error: dict[str, Any] | None = None
 
 
-def classify_error(exc: BaseException, secrets: Sequence[str] = ()) -> dict[str, Any]:
-    """A report-safe description of why a crawl failed (no tokens, no headers)."""
-    status: int | None = None
-    kind = type(exc).__name__
-    try:
-        from databricks.sdk.errors import DatabricksError  # noqa: PLC0415
+#: SDK error class -> HTTP status (the SDK maps statuses to these classes)
+_STATUS = {"Unauthenticated": 401, "PermissionDenied": 403, "NotFound": 404,
+           "TooManyRequests": 429, "InternalError": 500, "TemporarilyUnavailable": 503,
+           "DeadlineExceeded": 504, "BadRequest": 400, "InvalidParameterValue": 400}
 
-        if isinstance(exc, DatabricksError):
-            code = getattr(exc, "error_code", None)
-            resp = getattr(exc, "_response", None) or getattr(exc, "response", None)
-            status = getattr(resp, "status_code", None) if resp is not None else None
-            kind = f"{kind}" + (f" ({code})" if code else "")
-    except ImportError:  # pragma: no cover - the audit extra is not installed
-        pass
+
+def classify_error(exc: BaseException, secrets: Sequence[str] = ()) -> dict[str, Any]:
+    """A report-safe description of why a crawl failed (no tokens, no config dump)."""
+    kind = type(exc).__name__
+    status = next((code for cls in type(exc).__mro__ for name, code in _STATUS.items()
+                   if cls.__name__ == name), None)
+    code = getattr(exc, "error_code", None)
+    if code:
+        kind = f"{kind} ({code})"
     if isinstance(exc, TimeoutError):
         kind = "TimeoutError"
-    message = scrub(str(exc).splitlines()[0] if str(exc) else kind, secrets)[:500]
-    return {"type": kind, "status": status, "message": message}
+    text = str(exc).splitlines()[0] if str(exc) else kind
+    # the SDK appends its configuration ("Config: host=..., token=***, ..."): never report it
+    text = text.split(". Config: ")[0].split(" Config: ")[0]
+    return {"type": kind, "status": status, "message": scrub(text, secrets)[:500]}
 
 
 def crawl_one(
@@ -147,8 +143,13 @@ def audit_command(
     client_factory: ClientFactory | None = None,
     account_factory: AccountFactory | None = None,
     on_progress: ProgressCallback | None = None,
+    eval_workers: int | None = None,
 ) -> Report:
-    """Run the audit and return the report (never prints; progress through ``on_progress``)."""
+    """Run the audit and return the report (never prints; progress through ``on_progress``).
+
+    ``eval_workers``: processes evaluating snapshots while crawling goes on (None: one per CPU,
+    at most 4; 0: evaluate in this thread).
+    """
     from meshgov.api import resolve_config  # noqa: PLC0415
 
     started = _iso(_now())
@@ -158,7 +159,8 @@ def audit_command(
     ctx = EvalContext(config=cfg, catalog=catalog, options=opts)
     if snapshot is not None:
         return evaluate_snapshot_dir(Path(snapshot), ctx, include=include, exclude=exclude_ws,
-                                     started=started, on_progress=on_progress)
+                                     started=started, on_progress=on_progress,
+                                     eval_workers=eval_workers)
     if workspaces_file is None:
         raise UsageError("meshgov audit needs --workspaces FILE (the audit configuration) "
                          "or --snapshot DIR")
@@ -169,7 +171,8 @@ def audit_command(
         raise UsageError("no workspace to audit: the include/exclude filters match none")
     return crawl_and_evaluate(refs, acfg, ctx, Path(audit_dir), concurrency=concurrency,
                               resume=resume, factory=client_factory or default_client_factory,
-                              started=started, on_progress=on_progress)
+                              started=started, on_progress=on_progress,
+                              eval_workers=eval_workers)
 
 
 def crawl_and_evaluate(
@@ -183,6 +186,7 @@ def crawl_and_evaluate(
     factory: ClientFactory,
     started: str,
     on_progress: ProgressCallback | None = None,
+    eval_workers: int | None = None,
 ) -> Report:
     names = [r.name for r in refs]
     run = resumable_run(audit_dir) if resume else None
@@ -205,42 +209,46 @@ def crawl_and_evaluate(
 
     acc = _Accumulator(ctx)
     done = 0
-    for ref in refs:
-        if ref.name in done_before:
-            done += 1
-            snap = read_snapshot(snapshot_path(directory, ref.name))
-            acc.add(snap, resumed=True)
-            if on_progress:
-                on_progress(AuditProgress("resumed", ref.name, done, total, len(snap.records)))
-    todo = [r for r in refs if r.name not in done_before]
-    with ThreadPoolExecutor(max_workers=max(1, concurrency),
-                            thread_name_prefix="meshgov-crawl") as pool:
-        futures: dict[Future[CrawlOutcome], WorkspaceRef] = {
-            pool.submit(crawl_one, r, acfg.crawl, factory, directory, on_progress, total): r
-            for r in todo
-        }
-        for fut in as_completed(futures):
-            outcome = fut.result()
-            done += 1
-            snap = read_snapshot(snapshot_path(directory, outcome.name))
-            acc.add(snap, seconds=outcome.seconds)
-            if on_progress:
-                if outcome.status == "ok":
-                    on_progress(AuditProgress("done", outcome.name, done, total, outcome.objects,
-                                              f"in {outcome.seconds:.1f}s"))
-                else:
-                    err = outcome.error or {}
-                    on_progress(AuditProgress("failed", outcome.name, done, total, 0,
-                                              f"{err.get('type')}: {err.get('message')}"))
+    workers = default_workers(total) if eval_workers is None else eval_workers
+    pending: list[tuple[Pending, bool, float | None]] = []
+    with SnapshotEvaluator(ctx, workers) as evaluator:
+        for ref in refs:
+            if ref.name in done_before:
+                done += 1
+                pending.append((evaluator.submit(snapshot_path(directory, ref.name)), True, None))
+                if on_progress:
+                    on_progress(AuditProgress("resumed", ref.name, done, total))
+        todo = [r for r in refs if r.name not in done_before]
+        with ThreadPoolExecutor(max_workers=max(1, concurrency),
+                                thread_name_prefix="meshgov-crawl") as pool:
+            futures: dict[Future[CrawlOutcome], WorkspaceRef] = {
+                pool.submit(crawl_one, r, acfg.crawl, factory, directory, on_progress, total): r
+                for r in todo
+            }
+            for fut in as_completed(futures):
+                outcome = fut.result()
+                done += 1
+                pending.append((evaluator.submit(snapshot_path(directory, outcome.name)),
+                                False, outcome.seconds))
+                if on_progress:
+                    if outcome.status == "ok":
+                        on_progress(AuditProgress("done", outcome.name, done, total,
+                                                  outcome.objects, f"in {outcome.seconds:.1f}s"))
+                    else:
+                        err = outcome.error or {}
+                        on_progress(AuditProgress("failed", outcome.name, done, total, 0,
+                                                  f"{err.get('type')}: {err.get('message')}"))
+        for efut, resumed, seconds in pending:
+            acc.add(efut.result(), resumed=resumed, seconds=seconds)
     baseline = ctx.options.baseline or previous_report(audit_dir, run)
     notes = [f"audit run {run.name} in {audit_dir}"]
     if done_before:
         notes.append(f"resumed: {len(done_before)} workspace(s) were already crawled by the "
                      "interrupted run and were not crawled again")
     report = acc.report(started, baseline, notes)
-    from meshgov.report.as_json import render  # noqa: PLC0415
-
-    write_atomic(run / REPORT, render(report))
+    # compact JSON (the C encoder): the next run's baseline, re-renderable with `meshgov report`
+    write_atomic(run / REPORT, json.dumps(report.to_dict(), ensure_ascii=False,
+                                          separators=(",", ":")) + "\n")
     state = read_state(run)
     state["finished_at"] = _iso(_now())
     write_state(run, state)
@@ -258,6 +266,7 @@ def evaluate_snapshot_dir(
     exclude: Sequence[str] = (),
     started: str,
     on_progress: ProgressCallback | None = None,
+    eval_workers: int | None = None,
 ) -> Report:
     """``--snapshot DIR``: re-evaluate saved snapshots offline (a run dir or a dir of .jsonl)."""
     files = snapshot_files(directory)
@@ -267,11 +276,15 @@ def evaluate_snapshot_dir(
     refs = filter_workspaces((WorkspaceRef(name=n, host="") for n in by_name), include, exclude)
     acc = _Accumulator(ctx)
     total = len(refs)
-    for i, ref in enumerate(refs, start=1):
-        snap = read_snapshot(by_name[ref.name])
-        acc.add(snap)
-        if on_progress:
-            on_progress(AuditProgress("done", ref.name, i, total, len(snap.records), "(snapshot)"))
+    workers = default_workers(total) if eval_workers is None else eval_workers
+    with SnapshotEvaluator(ctx, workers) as evaluator:
+        futures = [evaluator.submit(by_name[ref.name]) for ref in refs]
+        for i, fut in enumerate(futures, start=1):
+            ev = fut.result()
+            acc.add(ev)
+            if on_progress:
+                on_progress(AuditProgress("done", ev.workspace.name, i, total,
+                                          ev.result.objects if ev.result else 0, "(snapshot)"))
     report = acc.report(started, ctx.options.baseline,
                         [f"offline re-evaluation of the snapshot {directory}"])
     if on_progress:
@@ -289,20 +302,22 @@ class _Accumulator:
         self.workspaces: list[dict[str, Any]] = []
         self.notes: list[str] = []
         self.objects = 0
+        self.product_tables: set[str] = set()  # lower-case product tables found in UC
+        self.infra_objects = 0
 
-    def add(self, snap: WorkspaceSnapshot, *, resumed: bool = False,
+    def add(self, ev: WorkspaceEval, *, resumed: bool = False,
             seconds: float | None = None) -> None:
-        ws = snap.workspace
+        ws = ev.workspace
         entry: dict[str, Any] = {"name": ws.name, "host": ws.host,
-                                 "workspace_id": ws.workspace_id, "crawled_at": snap.crawled_at}
-        if snap.status == "error" or snap.status == "incomplete":
-            error = dict(snap.error or {"type": "IncompleteSnapshot",
-                                        "message": "; ".join(snap.problems) or "truncated"})
+                                 "workspace_id": ws.workspace_id, "crawled_at": ev.crawled_at}
+        if ev.result is None:
+            error = dict(ev.error or {"type": "IncompleteSnapshot",
+                                      "message": "; ".join(ev.problems) or "truncated"})
             self.findings.append(workspace_failed(ws.name, ws.host, ws.domain, error))
             entry.update(status="error", objects=0, error=error)
             self.workspaces.append(entry)
             return
-        result: WorkspaceResult = evaluate_workspace(snap, self.ctx)
+        result = ev.result
         self.findings.extend(result.findings)
         self.notes.extend(n for n in result.notes if n not in self.notes)
         self.objects += result.objects
@@ -310,10 +325,12 @@ class _Accumulator:
                      findings=len(result.findings), resumed=resumed, error=None)
         if seconds is not None:
             entry["crawl_seconds"] = round(seconds, 3)
-        if snap.problems:
-            entry["problems"] = list(snap.problems)
+        if ev.problems:
+            entry["problems"] = list(ev.problems)
         if result.product_facts:
             entry["products"] = list(result.product_facts)
+            self.product_tables.update(str(p["table"]).lower() for p in result.product_facts)
+        self.infra_objects += sum(n for api, n in result.counts.items() if api not in ("table", "tag"))
         self.workspaces.append(entry)
 
     def report(self, started: str, baseline: Path | None, notes: Sequence[str]) -> Report:
@@ -329,6 +346,12 @@ class _Accumulator:
         base = run(self.ctx.config, self.ctx.catalog, [], replace(opts, kinds=(), baseline=baseline),
                    started=started, extra_findings=self.findings)
         policies = _policies(self.ctx.catalog, base.findings, opts)
+        extras: dict[str, Any] = dict(base.extras)
+        extras.pop("scorecards", None)
+        cards = self._scorecards(policies, base.findings)
+        if cards:
+            extras["scorecards"] = cards
+        extras["workspaces"] = sorted(self.workspaces, key=lambda w: str(w["name"]))
         ok = sum(1 for w in self.workspaces if w["status"] == "ok")
         summary_note = (f"{len(self.workspaces)} workspace(s): {ok} audited, "
                         f"{len(self.workspaces) - ok} failed; {self.objects} objects evaluated")
@@ -339,15 +362,35 @@ class _Accumulator:
                         inputs=self.objects),
             policies=policies,
             notes=tuple([*notes, summary_note, *self.notes, *base.notes]),
-            extras={**dict(base.extras),
-                    "workspaces": sorted(self.workspaces, key=lambda w: str(w["name"]))},
+            extras=extras,
         )
+
+    def _scorecards(self, policies: Sequence[Policy], findings: Sequence[Finding]) -> list[Any]:
+        """Scorecards of the registry's products whose tables were found in Unity Catalog."""
+        from meshgov.report.scorecard import Coverage, build_scorecards  # noqa: PLC0415
+
+        opts = self.ctx.options
+        products = [(d, p) for d, p in self.ctx.catalog.registry.products()
+                    if any(t.lower() in self.product_tables for t in p.tables)]
+        if not products:
+            return []
+        data_ran = "data" in opts.kinds and bool(opts.data)
+        coverage = Coverage(
+            kinds=tuple(opts.kinds),
+            # the product tables were looked at in UC (the audit's "models")
+            model_names=frozenset(t.rsplit(".", 1)[-1] for t in self.product_tables),
+            sql_inputs=True,
+            infra_inputs=self.infra_objects > 0,
+            data_tables=frozenset(self.product_tables) if data_ran else frozenset(),
+        )
+        return build_scorecards(products, policies, findings, coverage)
 
 
 def _policies(catalog: Catalog, findings: Sequence[Finding], opts: RunOptions) -> tuple[Policy, ...]:
     from meshgov.core import builtin  # noqa: PLC0415
 
     out: dict[str, Policy] = {p.id: p for p in catalog.policies.values() if p.kind in opts.kinds}
+    out.update({p.id: p for p in AUDIT_POLICIES.values() if p.kind in opts.kinds})
     for f in findings:
         if f.policy_id in out:
             continue

@@ -1,0 +1,106 @@
+"""Evaluate workspace snapshots in worker processes while the crawl goes on.
+
+Evaluation is CPU-bound Python (Rego engine calls, SQL parsing, findings); crawling is I/O in
+threads. Worker processes (``spawn``: never ``fork`` a process with crawl threads running)
+each read one snapshot file, evaluate it and send back the findings: a worker holds one
+workspace's inventory at a time. With ``workers=0`` evaluation runs in the calling thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from meshgov.audit.config import WorkspaceRef
+from meshgov.audit.evaluate import WorkspaceResult, evaluate_workspace
+from meshgov.audit.snapshot import read_snapshot
+from meshgov.core.context import EvalContext
+
+
+@dataclass(frozen=True)
+class WorkspaceEval:
+    """A snapshot file's status and, when it is complete, its evaluation."""
+
+    workspace: WorkspaceRef
+    status: str  # ok | error | incomplete
+    crawled_at: str
+    error: dict[str, Any] | None
+    problems: tuple[str, ...]
+    result: WorkspaceResult | None
+
+
+def evaluate_file(path: Path, ctx: EvalContext) -> WorkspaceEval:
+    snap = read_snapshot(path)
+    result = evaluate_workspace(snap, ctx) if snap.status == "ok" else None
+    return WorkspaceEval(snap.workspace, snap.status, snap.crawled_at, snap.error, snap.problems,
+                         result)
+
+
+def default_workers(workspaces: int) -> int:
+    """Worker processes: one per CPU (at most 4), none for a single workspace or a single CPU."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
+    if cpus < 2 or workspaces < 2:
+        return 0
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file and not Path(main_file).exists():  # `python -` / REPL: spawn cannot re-import
+        return 0
+    return min(cpus, 4, workspaces)
+
+
+@dataclass
+class Pending:
+    """A submitted evaluation. ``result()`` falls back to evaluating inline when the worker
+    processes cannot run (e.g. ``spawn`` cannot re-import a ``__main__`` read from stdin)."""
+
+    path: Path
+    future: Future[WorkspaceEval] | None
+    owner: SnapshotEvaluator
+    value: WorkspaceEval | None = None
+
+    def result(self) -> WorkspaceEval:
+        if self.value is None:
+            assert self.future is not None
+            try:
+                self.value = self.future.result()
+            except BrokenProcessPool:
+                self.value = self.owner.inline(self.path)
+        return self.value
+
+
+class SnapshotEvaluator:
+    """``submit(path).result() -> WorkspaceEval``, in worker processes or inline."""
+
+    def __init__(self, ctx: EvalContext, workers: int) -> None:
+        # the progress callback is a closure of the CLI: not picklable, not needed by workers
+        self.ctx = replace(ctx, options=replace(ctx.options, progress=None)) if workers else ctx
+        self.pool = (ProcessPoolExecutor(max_workers=workers,
+                                         mp_context=multiprocessing.get_context("spawn"))
+                     if workers > 0 else None)
+
+    def submit(self, path: Path) -> Pending:
+        if self.pool is not None:
+            try:
+                return Pending(path, self.pool.submit(evaluate_file, path, self.ctx), self)
+            except BrokenProcessPool:
+                pass
+        return Pending(path, None, self, evaluate_file(path, self.ctx))
+
+    def inline(self, path: Path) -> WorkspaceEval:
+        return evaluate_file(path, self.ctx)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> SnapshotEvaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
