@@ -15,8 +15,8 @@ from html import escape
 from typing import Any
 
 from meshgov.core.model import SEVERITY_RANK, Finding, Report, sort_findings
-from meshgov.report.as_markdown import waiver_rows
 from meshgov.report.scorecard import CHARACTERISTICS
+from meshgov.report.sections import waiver_rows
 
 NO_DOMAIN = "(none)"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from meshgov.core.model import Finding, Report, sort_findings
 from meshgov.report.scorecard import CHARACTERISTICS
+from meshgov.report.sections import waiver_rows
 
 MAX_ROWS_PER_POLICY = 30
 MAX_CHARS = 60_000
@@ -125,33 +126,6 @@ def _findings(report: Report) -> list[str]:
         budget -= size
         lines += section
     return lines
-
-
-def waiver_rows(report: Report) -> list[dict[str, Any]]:
-    """Every waiver the report knows: applied ones (from waived findings) and the ones that
-    are reported (expired, unused, unapproved: from the MG-WAIVER-* findings' evidence)."""
-    from meshgov.core import builtin
-
-    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    status_of = {builtin.WAIVER_EXPIRED: "expired", builtin.WAIVER_UNUSED: "unused",
-                 builtin.WAIVER_UNAPPROVED: "not approved"}
-    for f in sort_findings(report.findings):
-        if f.waiver is not None:
-            w = f.waiver
-            key = (f.policy_id, w.subject, w.source, w.reason)
-            row = rows.setdefault(key, {"policy": f.policy_id, "subject": w.subject,
-                                        "reason": w.reason, "owner": w.owner,
-                                        "expires": w.expires, "source": w.source,
-                                        "status": "active", "findings": 0})
-            row["findings"] += 1
-        elif f.policy_id in status_of and isinstance(f.evidence.get("waiver"), Mapping):
-            w_d = f.evidence["waiver"]
-            key = (str(w_d.get("policy", "")), str(w_d.get("subject", "")),
-                   str(w_d.get("source", "domain")), str(w_d.get("reason", "")))
-            rows[key] = {"policy": key[0], "subject": key[1], "reason": key[3],
-                         "owner": w_d.get("owner", ""), "expires": w_d.get("expires"),
-                         "source": key[2], "status": status_of[f.policy_id], "findings": 0}
-    return sorted(rows.values(), key=lambda r: (str(r["expires"] or "9999"), r["policy"], r["subject"]))
 
 
 def _waivers(report: Report) -> list[str]:

@@ -58,7 +58,8 @@ def _rule(policy: Policy) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVEL[policy.severity]},
         "properties": {
             "security-severity": SECURITY_SEVERITY[policy.severity],
-            "tags": sorted({"meshgov", policy.kind, policy.source}),
+            # GitHub uses security-severity for rules tagged "security" (governance = compliance)
+            "tags": sorted({"meshgov", "security", "compliance", policy.kind, policy.source}),
             "kind": policy.kind,
             "source": policy.source,
             "enforced": policy.enforced,
