@@ -47,3 +47,9 @@ def test_report_command_re_renders_and_rejects_bad_files(tmp_path, run_cli, rich
     (tmp_path / "x.json").write_text("[]")
     code, _, err = run_cli("report", str(tmp_path / "x.json"), "-f", "html")
     assert code == 2 and "not a meshgov report" in err
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_format_is_deterministic(rich_report, empty_report, fmt):
+    for report in (rich_report, empty_report):
+        assert render(report, fmt) == render(report, fmt)
