@@ -1,0 +1,70 @@
+"""The `meshgov audit` command: offline snapshot, exit codes, schema, progress rendering."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+
+from meshgov.audit.progress import AuditProgress, cli_progress
+
+SNAPSHOT = Path(__file__).resolve().parents[2] / "fixtures" / "workspaces" / "snapshot"
+
+
+def test_offline_snapshot_report_is_schema_valid(run_cli, report_schema, tmp_path: Path) -> None:
+    code, out, err = run_cli("audit", "--snapshot", str(SNAPSHOT), "-f", "json")
+    assert code == 1
+    doc = json.loads(out)
+    jsonschema.validate(doc, report_schema)
+    assert doc["run"]["mode"] == "audit"
+    ws = {w["name"]: w["status"] for w in doc["workspaces"]}
+    assert ws == {"finance-dev": "error", "hr-prod": "ok", "sales-prod": "ok"}
+    assert doc["run"]["inputs"] == 144
+    assert "meshgov: audit:" in err  # plain progress lines on a non-TTY stderr
+
+
+def test_offline_snapshot_with_include_filter(run_cli) -> None:
+    code, out, _ = run_cli("audit", "--snapshot", str(SNAPSHOT), "--include", "sales-*",
+                           "-f", "json")
+    doc = json.loads(out)
+    assert [w["name"] for w in doc["workspaces"]] == ["sales-prod"]
+    assert code == 1 and doc["findings"]
+
+
+def test_offline_snapshot_is_deterministic(run_cli) -> None:
+    a = json.loads(run_cli("audit", "--snapshot", str(SNAPSHOT), "-f", "json")[1])
+    b = json.loads(run_cli("audit", "--snapshot", str(SNAPSHOT), "-f", "json")[1])
+    a.pop("run"), b.pop("run")
+    assert a == b
+
+
+def test_usage_and_configuration_errors_exit_2(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli("audit", "--audit-dir", str(tmp_path))
+    assert code == 2 and "--workspaces" in err
+    bad = tmp_path / "audit.yaml"
+    bad.write_text("workspaces:\n  - {name: a, host: 'https://x', password: p}\n")
+    code, _, err = run_cli("audit", "--workspaces", str(bad), "--audit-dir", str(tmp_path))
+    assert code == 2 and "workspaces[0].password" in err and "secrets" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run_cli("audit", "--snapshot", str(empty))
+    assert code == 2 and "no workspace snapshot" in err
+
+
+def test_progress_is_a_bar_on_a_tty_and_lines_otherwise() -> None:
+    events = [AuditProgress("planned", total=2), AuditProgress("objects", "a", 0, 2, 250),
+              AuditProgress("done", "a", 1, 2, 250, "in 1.0s"),
+              AuditProgress("failed", "b", 2, 2, 0, "Unauthenticated: no"),
+              AuditProgress("finished", done=2, total=2, objects=250)]
+    tty, plain = io.StringIO(), io.StringIO()
+    for sink, is_tty in ((tty, True), (plain, False)):
+        render = cli_progress(sink, tty=is_tty)
+        for e in events:
+            render(e)
+    assert "\r[" in tty.getvalue() and "2/2 workspaces" in tty.getvalue()
+    assert "\r" not in plain.getvalue()
+    assert plain.getvalue().splitlines()[1:3] == [
+        "meshgov: audit: [1/2] a: ok, 250 objects in 1.0s",
+        "meshgov: audit: [2/2] b: FAILED Unauthenticated: no"]
