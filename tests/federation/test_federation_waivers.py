@@ -66,6 +66,22 @@ def test_unused_waiver_is_reported(mesh):
     assert unused.location.line == mesh.line_of("meshgov.yaml", "subject: sql/gone.sql") - 1
 
 
+def test_waiver_of_an_unknown_policy_is_reported_as_such(mesh):
+    mesh.config("""\
+    waivers:
+      - policy: ACME-STRA
+        subject: sql/a.sql
+        reason: typo in the id
+        owner: hr-lead@corp.example
+        expires: 2099-12-31
+    """)
+    mesh.sql("sql/a.sql")
+    report = mesh.evaluate()
+    [unused] = by_policy(report, "MG-WAIVER-002")
+    assert "ACME-STRA, which is not a policy in force" in unused.message
+    assert by_policy(report, "ACME-STAR")[0].waiver is None
+
+
 def test_enforced_policy_only_council_waivers_count(mesh):
     _setup(mesh)
     report = mesh.evaluate()

@@ -200,7 +200,10 @@ def apply_waivers(
                 _meta_finding(
                     builtin.WAIVER_UNUSED,
                     w,
-                    f"waiver of {w.policy} for '{w.subject}' matches no finding; remove it",
+                    f"waiver of {w.policy} for '{w.subject}' matches no finding; remove it"
+                    if catalog.get(w.policy) is not None else
+                    f"waiver names {w.policy}, which is not a policy in force; fix the id or "
+                    "remove the waiver",
                     kind_of(w.policy),
                     where(w),
                     domain,
