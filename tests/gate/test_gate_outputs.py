@@ -9,9 +9,8 @@ import pytest
 from gate_helpers import BAD_SQL, GOOD_SQL, Repo
 
 from meshgov.cli import main
-from meshgov.report import FORMATS
 
-CI_FORMATS = [f for f in ("sarif", "junit", "markdown") if f in FORMATS]
+CI_FORMATS = ("sarif", "junit", "markdown")
 
 
 @pytest.fixture()
@@ -36,16 +35,13 @@ def test_all_reports_written_in_one_run_with_the_exit_code(repo: Repo, cli, tmp_
     assert "sql/new.sql:1:8" in out  # text on stdout
     report = json.loads((out_dir / "meshgov.json").read_text())
     assert report["run"]["mode"] == "gate" and report["summary"]["blocking"] == 1
-    if "sarif" in CI_FORMATS:
-        sarif = json.loads((out_dir / "meshgov.sarif").read_text())
-        uris = [loc["physicalLocation"]["artifactLocation"]["uri"]
-                for r in sarif["runs"][0]["results"] for loc in r["locations"]]
-        assert "sql/new.sql" in uris
-    if "junit" in CI_FORMATS:
-        root = ET.parse(out_dir / "meshgov.junit").getroot()
-        assert "MG-C-002" in ET.tostring(root, encoding="unicode")
-    if "markdown" in CI_FORMATS:
-        assert "MG-C-002" in (out_dir / "meshgov.markdown").read_text()
+    sarif = json.loads((out_dir / "meshgov.sarif").read_text())
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["runs"][0]["results"] for loc in r["locations"]]
+    assert uris == ["sql/new.sql"]  # repository-relative: code scanning annotates the PR line
+    root = ET.parse(out_dir / "meshgov.junit").getroot()
+    assert "MG-C-002" in ET.tostring(root, encoding="unicode")
+    assert "MG-C-002" in (out_dir / "meshgov.markdown").read_text()
 
 
 @pytest.fixture()
