@@ -296,3 +296,13 @@ def test_builtin_pack_also_runs_in_the_gate(repo: Repo, gate) -> None:
     code, out, _ = gate("--base", "main", "-f", "json")
     assert code == 1
     assert ("MG-C-002", "sql/new.sql") in _ids(_json(out))
+
+
+def test_unusual_file_names_are_not_mangled(repo: Repo, gate) -> None:
+    """git quotes such paths unless asked not to (-z, core.quotePath=false)."""
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write("sql/weekly sales é.sql", BAD_SQL)
+    repo.commit("a file name with a space and an accent")
+    code, out, _ = gate("--base", "main", "-f", "json")
+    assert code == 1
+    assert _ids(_json(out)) == [("MG-C-002", "sql/weekly sales é.sql")]
