@@ -178,3 +178,22 @@ def test_bad_project_files_raise(raw: object, tmp_path: Path) -> None:
 def test_default_project(tmp_path: Path) -> None:
     p = parse_project(None, tmp_path, tmp_path / "dbt_project.yml")
     assert p == DbtProject(root=tmp_path)
+
+
+plain_yaml = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10)
+    | st.dates(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(plain_yaml)
+def test_fast_yaml_construction_equals_pyyaml(value: object) -> None:
+    import yaml
+
+    from meshgov.code.dbt.properties import _compose_and_construct
+
+    text = yaml.safe_dump({"models": value})
+    assert _compose_and_construct(text, P)[1] == yaml.safe_load(text)

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshgov.code.dbt.project import DbtProject
-from meshgov.code.dbt.render import Relation, RenderError, Renderer, mark_lines, unmark
+from meshgov.code.dbt.lines import mark_lines, unmark
+from meshgov.code.dbt.render import Relation, RenderError, Renderer
 
 PROJECT = DbtProject(root=Path("/nonexistent"), name="shop", vars={"days": 3, "shop": {"region": "eu"}})
 
@@ -25,7 +26,7 @@ def _renderer(macros: dict[str, str] | None = None, tmp_path: Path | None = None
             f = tmp_path / name
             f.write_text(text, encoding="utf-8")
             files.append(f)
-        r.load_macros(files)
+        r.set_macro_files(files)
     return r
 
 
@@ -180,3 +181,76 @@ def test_any_template_renders_or_fails_cleanly(parts: list[str]) -> None:
     assert len(out.lines) == out.text.count("\n") + 1
     assert all(1 <= line <= n_source for line in out.lines)
     assert "\ue000" not in out.text and "\ue001" not in out.text
+
+
+# -- the fast path (no jinja2) renders exactly what jinja2 renders --------------------------
+
+def _jinja_text(source: str) -> str:
+    """Plain jinja2 rendering of the source with the same stubs (no line markers)."""
+    r = _renderer()
+    r.render("SELECT 1", this=Relation("sales_prod", "published", "M"), model_name="m")  # set box
+    return r.env.from_string(source, globals=r.ns).render()
+
+
+_fast_bits = st.sampled_from([
+    "SELECT a", " ", "\n", "  ", ",", "{{ ref('orders') }}", "{{ ref(\"pkg\", 'items') }}",
+    "{{ source('crm', 'customers') }}", "{{ this }}", "{{ var('days') }}", "{{ var('nope', 'x') }}",
+    "{{ var('nope', none) }}", "{{ config(materialized='table', tags=['a'], meta={'k': true}) }}",
+    "{{- ref('a') -}}", "{{ env_var('E', 'd') }}", "{# note #}", "{#- note -#}",
+    "{% if is_incremental() %}", "{%- if is_incremental() -%}", "{% if not is_incremental() %}",
+    "{% if execute %}", "{% else %}", "{%- else %}", "{% endif %}", "{% endif -%}", "WHERE x > 1",
+])
+
+
+def _balanced(parts: list[str]) -> list[str]:
+    """Drop else/endif that close nothing and close what stays open."""
+    out, depth, has_else = [], 0, []
+    for p in parts:
+        if "if " in p and "endif" not in p:
+            depth += 1
+            has_else.append(False)
+        elif "else" in p:
+            if depth == 0 or has_else[-1]:
+                continue
+            has_else[-1] = True
+        elif "endif" in p:
+            if depth == 0:
+                continue
+            depth -= 1
+            has_else.pop()
+        out.append(p)
+    return out + ["{% endif %}"] * depth
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_fast_bits, max_size=16))
+def test_fast_path_matches_jinja2(parts: list[str]) -> None:
+    from meshgov.code.dbt.fastpath import fast_render
+
+    source = "".join(_balanced(parts))
+    r = _renderer()
+    r.render("SELECT 1", this=Relation("sales_prod", "published", "M"), model_name="m")
+    marked = fast_render(source, r.ns, lambda n: False)
+    assert marked is not None, source
+    text, lines = unmark(marked)
+    assert text == _jinja_text(source)
+    n_source = source.count("\n") + 1
+    assert all(1 <= line <= n_source for line in lines)
+
+
+@pytest.mark.parametrize("source", [
+    "{{ ref('a') | upper }}", "{{ my_macro() }}", "{% set x = 1 %}{{ x }}", "{% for i in [1] %}{% endfor %}",
+    "{% if var('x', true) %}a{% endif %}", "{{ 'a' ~ 'b' }}", "{% if is_incremental() %}a{% elif x %}b{% endif %}",
+    "{{ ref(x) }}", "{% raw %}{{ x }}{% endraw %}", "{{ ref('a'", "{% if execute %}a",
+])
+def test_fast_path_declines_what_it_does_not_know(source: str) -> None:
+    from meshgov.code.dbt.fastpath import fast_render
+
+    r = _renderer()
+    assert fast_render(source, r.ns, lambda n: False) is None
+
+
+def test_a_project_macro_named_like_a_builtin_disables_the_fast_path(tmp_path: Path) -> None:
+    r = _renderer({"ref.sql": "{% macro ref(name) %}custom.{{ name }}{% endmacro %}"}, tmp_path)
+    out = render("SELECT a FROM {{ ref('orders') }}", r)
+    assert "FROM custom.orders" in out.text

@@ -24,13 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-
+from meshgov.code.dbt.fastpath import fast_render
+from meshgov.code.dbt.lines import mark_lines, normalize_newlines, unmark
 from meshgov.code.dbt.project import DbtProject, merge_config
 
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-_MARK = re.compile("\ue000(\\d+)\ue001")
+_MACRO_DEF = re.compile(r"\{%-?\s*macro\s+(\w+)")
 _FIXED_TIME = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)  # deterministic run_started_at
 #: package namespaces recognised even without a packages.yml
 KNOWN_PACKAGES = frozenset({"dbt_utils", "dbt_expectations", "dbt_date", "codegen",
@@ -253,11 +251,9 @@ class Renderer:
         self.default_schema = default_schema
         self.default_catalog = default_catalog
         self.packages = frozenset(packages) | KNOWN_PACKAGES
-        self.env = SandboxedEnvironment(
-            extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
-            keep_trailing_newline=True,
-            autoescape=False,
-        )
+        self._env: Any = None  # jinja2 is imported only when a model needs it
+        self._macro_files: list[Path] = []
+        self.declared_macros: set[str] = set()  # names the macro files define (by a cheap scan)
         self._box = _Box()
         self._ref = ref
         self._src = src
@@ -324,8 +320,32 @@ class Renderer:
         return stubs
 
     # -- macros ----------------------------------------------------------------------------
+    def set_macro_files(self, files: Iterable[Path]) -> None:
+        """The project's macro files: scanned now for names, compiled when jinja2 is needed."""
+        self._macro_files = list(files)
+        for path in self._macro_files:
+            try:
+                self.declared_macros.update(_MACRO_DEF.findall(path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError):
+                continue
+
+    @property
+    def env(self) -> Any:
+        if self._env is None:
+            from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 - ~50 ms import
+
+            self._env = SandboxedEnvironment(
+                extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+                keep_trailing_newline=True,
+                autoescape=False,
+            )
+            self.load_macros(self._macro_files)
+        return self._env
+
     def load_macros(self, files: Iterable[Path]) -> None:
         """Load the project's macros; a macro file jinja2 cannot read is skipped (and noted)."""
+        import jinja2  # noqa: PLC0415
+
         modules = []
         for path in files:
             try:
@@ -354,6 +374,13 @@ class Renderer:
         rec = _Recorder()
         self._box.rec, self._box.this, self._box.model_name = rec, this, model_name
         source = normalize_newlines(source)  # jinja2 counts \r and \r\n as line breaks too
+        fast = fast_render(source, self.ns, self._overridden)
+        if fast is not None:
+            return self._rendered(fast, rec, source)
+        rec = _Recorder()  # the fast path may have recorded before giving up
+        self._box.rec = rec
+        import jinja2  # noqa: PLC0415
+
         try:
             template = self.env.from_string(mark_lines(source), globals=self.ns)
             out = template.render(model={"name": model_name,
@@ -376,7 +403,14 @@ class Renderer:
             raise RenderError("unrenderable Jinja: recursion too deep") from None
         except Exception as exc:  # noqa: BLE001 - a model's Jinja may raise anything (1/0, [][1])
             raise RenderError(f"unrenderable Jinja: {type(exc).__name__}: {exc}", _template_line(exc)) from None
-        text, lines = unmark(out)
+        return self._rendered(out, rec, source)
+
+    def _overridden(self, name: str) -> bool:
+        return name in self.declared_macros
+
+    @staticmethod
+    def _rendered(marked: str, rec: _Recorder, source: str) -> Rendered:
+        text, lines = unmark(marked)
         return Rendered(
             text=text,
             lines=lines,
@@ -409,52 +443,3 @@ def _template_line(exc: BaseException) -> int | None:
 def _config_line(source: str) -> int | None:
     m = re.search(r"\{\{-?\s*config\s*\(", source)
     return source.count("\n", 0, m.start()) + 1 if m else None
-
-
-def normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-
-
-def mark_lines(source: str) -> str:
-    """Put a line marker at the start of each source line that begins inside template data."""
-    source = source.replace("\ue000", "").replace("\ue001", "")
-    out: list[str] = ["\ue0001\ue001"]
-    pos = 0
-    line = 1
-    for m in _TAG.finditer(source):
-        line = _mark_data(source[pos : m.start()], line, out)
-        out.append(m.group(0))
-        line += m.group(0).count("\n")
-        pos = m.end()
-    _mark_data(source[pos:], line, out)
-    return "".join(out)
-
-
-def _mark_data(data: str, line: int, out: list[str]) -> int:
-    if "\n" not in data:
-        out.append(data)
-        return line
-    pieces = data.split("\n")
-    out.append(pieces[0])
-    for piece in pieces[1:]:
-        line += 1
-        out.append(f"\n\ue000{line}\ue001{piece}")
-    return line
-
-
-def unmark(rendered: str) -> tuple[str, tuple[int, ...]]:
-    """Strip the markers; return the text and the source line of each of its lines."""
-    lines: list[int] = []
-    clean: list[str] = []
-    current = 1
-    for raw in rendered.split("\n"):
-        marks = _MARK.findall(raw)
-        if marks:
-            starts = _MARK.match(raw)
-            lines.append(int(starts.group(1)) if starts else current)
-            current = int(marks[-1])
-            clean.append(_MARK.sub("", raw))
-        else:
-            lines.append(current)
-            clean.append(raw)
-    return "\n".join(clean), tuple(lines)

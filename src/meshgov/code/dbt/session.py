@@ -66,11 +66,12 @@ class DbtSession:
         self.domain = ctx.config.domain
         self.root = ctx.config.root
         self.catalog = ctx.config.default_catalog or FALLBACK_CATALOG
-        self.model_inputs = {p.resolve() for p in model_inputs}
+        self.model_inputs = {p.absolute() for p in model_inputs}  # discovery paths are resolved
         self._projects: dict[Path, _Project] = {}
         self._props_files: dict[Path, PropertyFile | None] = {}
         self._problems: dict[str, Finding] = {}  # support file -> its MG-INPUT finding
         self._done: set[Path] = set()
+        self._roots: dict[Path, Path | None] = {}  # directory -> its dbt project root
 
     # -- public ----------------------------------------------------------------------------
     def load(self, inp: InputFile) -> list[CodeDocument | Finding]:
@@ -93,7 +94,7 @@ class DbtSession:
     def model_document(self, inp: InputFile) -> CodeDocument | Finding | None:
         from meshgov.code.evaluator import input_finding, parse_error_finding  # noqa: PLC0415
 
-        path = inp.path.resolve()
+        path = inp.path.absolute()
         state = self._state_for(path.parent)
         if state is None or not state.project.is_model_file(path) or path in self._done:
             return None
@@ -151,7 +152,9 @@ class DbtSession:
 
     # -- projects --------------------------------------------------------------------------
     def _state_for(self, directory: Path) -> _Project | None:
-        root = dbt_project_root(directory.resolve())
+        if directory not in self._roots:
+            self._roots[directory] = dbt_project_root(directory.resolve())
+        root = self._roots[directory]
         if root is None:
             return None
         state = self._projects.get(root)
@@ -177,7 +180,7 @@ class DbtSession:
     def _index(self, state: _Project) -> dict[str, Path]:
         if state.models is None:
             models, prop_files = walk_model_paths(state.project)
-            state.models = {k: v.resolve() for k, v in models.items()}
+            state.models = models
             state.props = {}
             for f in prop_files:
                 pf = self._props_file(f)
@@ -194,7 +197,7 @@ class DbtSession:
         return state.props or {}
 
     def _props_file(self, path: Path) -> PropertyFile | None:
-        path = path.resolve()
+        path = path.absolute()
         if path not in self._props_files:
             try:
                 self._props_files[path] = load_properties(path)
@@ -226,7 +229,7 @@ class DbtSession:
                 d = project.root / mp
                 if d.is_dir():
                     macro_files.extend(sorted(d.rglob("*.sql")))
-            renderer.load_macros(macro_files)
+            renderer.set_macro_files(macro_files)
             state.renderer = renderer
         return state.renderer
 
