@@ -30,9 +30,11 @@ def test_junit_suites_per_kind_cases_per_policy_and_subject(tmp_path, rich_repor
     assert isinstance(star.result[0], Failure)
     assert "sql/a.sql:3:8" in star.result[0].text and "sql/a.sql:9:1" in star.result[0].text
     assert isinstance(code["MG-C-002 sql/legacy/old.sql"].result[0], Skipped)
-    # a warning does not block under --fail-on error: the case passes, the finding is in system-out
+    assert star.result[0].type == "MG-C-002:error:blocking"
+    # a warning is a failure too, marked as not blocking under --fail-on error
     doc = code["MG-C-010 models/employees.sql"]
-    assert doc.is_passed and "100% \"quoted\"" in doc.system_out
+    assert isinstance(doc.result[0], Failure) and doc.result[0].type == "MG-C-010:warning"
+    assert "100% \"quoted\"" in doc.result[0].text and "(not blocking)" in doc.result[0].text
     assert isinstance(suites["meshgov.infra"]["MG-I-001 databricks_sql_endpoint.big"].result[0], Failure)
 
 
@@ -40,7 +42,8 @@ def test_junit_counts_match_the_report(tmp_path, rich_report):
     xml = _parse(tmp_path, rich_report)
     failures = sum(s.failures for s in xml)
     errors = sum(s.errors for s in xml)
-    assert failures + errors == len({(f.policy_id, f.subject.ref) for f in rich_report.blocking})
+    assert failures + errors == len({(f.policy_id, f.subject.ref) for f in rich_report.findings if not f.waived})
+    assert sum(s.skipped for s in xml) == 2  # the two cases whose only finding is waived
     assert sum(s.tests for s in xml) == sum(len(list(s)) for s in xml)
 
 
@@ -53,7 +56,8 @@ def test_junit_fail_on_warning_and_input_errors(tmp_path, rich_report):
                   Subject("sql", "sql/broken.sql", "hr"), Location("sql/broken.sql", 2, 5))
     report = replace(rich_report, fail_on="warning", findings=rich_report.findings + (bad,))
     suites = _cases(_parse(tmp_path, report))
-    assert isinstance(suites["meshgov.code"]["MG-C-010 models/employees.sql"].result[0], Failure)
+    doc = suites["meshgov.code"]["MG-C-010 models/employees.sql"].result[0]
+    assert isinstance(doc, Failure) and doc.type == "MG-C-010:warning:blocking"
     assert isinstance(suites["meshgov.code"]["MG-INPUT sql/broken.sql"].result[0], Error)
 
 

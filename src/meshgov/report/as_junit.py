@@ -3,10 +3,11 @@
 - one ``<testsuite>`` per policy kind (code, infra, data), named ``meshgov.<kind>``;
 - one ``<testcase>`` per policy x subject that has findings (``classname`` = policy id,
   ``name`` = the subject), and one passing ``<testcase>`` per policy without any finding;
-- a blocking finding is a ``<failure>`` (an unparsable input, MG-INPUT, an ``<error>``); a
-  waived finding is ``<skipped>`` with its waiver; a finding that does not block under
-  ``--fail-on`` (e.g. a warning) keeps the test case passing and is listed in ``<system-out>``,
-  so the test report and the exit code agree.
+- every unwaived finding of a case is in its ``<failure>`` (an unparsable input, MG-INPUT, makes
+  it an ``<error>``); the failure's ``type`` is ``POLICY:severity`` and says whether the finding
+  blocks under ``--fail-on`` (``:blocking``), so a reporter can tell a warning from a gate failure;
+- a case whose findings are all waived is ``<skipped>`` with the waiver; waived findings next to
+  open ones are listed in ``<system-out>``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from meshgov.core import builtin
-from meshgov.core.model import KINDS, Finding, Report, sort_findings
+from meshgov.core.model import KINDS, SEVERITY_RANK, Finding, Report, sort_findings
 
 
 def _line(f: Finding) -> str:
@@ -58,31 +59,33 @@ def to_element(report: Report) -> ET.Element:
                     case.set("line", str(fs[0].location.line))
             case.set("time", "0")
             counts["tests"] += 1
-            blocking = [f for f in fs if report.is_blocking(f)]
+            open_fs = [f for f in fs if not f.waived]
             waived = [f for f in fs if f.waived]
-            other = [f for f in fs if not f.waived and not report.is_blocking(f)]
-            if blocking:
-                tag = "error" if any(f.policy_id == builtin.INPUT for f in blocking) else "failure"
-                first = blocking[0]
-                el = ET.SubElement(case, tag, message=_clean(first.message),
-                                   type=f"{first.policy_id}:{first.severity}")
-                text = "\n".join(_line(f) for f in blocking)
+            if open_fs:
+                tag = "error" if any(f.policy_id == builtin.INPUT for f in open_fs) else "failure"
+                first = max(open_fs, key=lambda f: (report.is_blocking(f), SEVERITY_RANK[f.severity]))
+                kind_of_failure = f"{first.policy_id}:{first.severity}" + \
+                    (":blocking" if any(report.is_blocking(f) for f in open_fs) else "")
+                el = ET.SubElement(case, tag, message=_clean(first.message), type=kind_of_failure)
+                text = "\n".join(_line(f) + ("" if report.is_blocking(f) else " (not blocking)")
+                                 for f in open_fs)
                 if first.remediation:
                     text += f"\nremediation: {first.remediation}"
                 el.text = _clean(text)
                 counts["errors" if tag == "error" else "failures"] += 1
-            elif waived and not other:
+                if waived:
+                    out = ET.SubElement(case, "system-out")
+                    out.text = _clean("\n".join(_line(f) + " (waived)" for f in waived))
+            elif waived:
                 w = waived[0].waiver
                 assert w is not None
-                msg = f"waived: {w.reason}" + (f" (owner {w.owner}" if w.owner else "") + \
-                    (f", expires {w.expires})" if w.owner and w.expires else ")" if w.owner else "")
+                msg = f"waived: {w.reason}"
+                if w.owner or w.expires:
+                    msg += " (" + ", ".join(x for x in (
+                        f"owner {w.owner}" if w.owner else "",
+                        f"expires {w.expires}" if w.expires else "") if x) + ")"
                 ET.SubElement(case, "skipped", message=_clean(msg))
                 counts["skipped"] += 1
-            if other or (blocking and waived):
-                out = ET.SubElement(case, "system-out")
-                out.text = _clean("\n".join(
-                    _line(f) + (" (waived)" if f.waived else " (not blocking)")
-                    for f in fs if f not in blocking))
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
