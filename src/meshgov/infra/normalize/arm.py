@@ -45,7 +45,8 @@ def is_arm_template(data: Any) -> bool:
 def from_arm(data: Any, path: str, lines: Mapping[tuple[Any, ...], int]) -> list[Resource]:
     if not isinstance(data, Mapping):
         raise NormalizeError("not an ARM template: expected a JSON object", 1)
-    resources = data.get("resources") or []
+    resources = data.get("resources")
+    resources = [] if resources is None else resources
     if not isinstance(resources, list):
         raise NormalizeError("ARM template: resources is not a list", lines.get(("resources",)))
     params = data.get("parameters") if isinstance(data.get("parameters"), Mapping) else {}
