@@ -100,16 +100,46 @@ def _strings(value: Any, depth: int = 0) -> Iterable[str]:
             yield from _strings(v, depth + 1)
 
 
-def belongs_to(f: Finding, tables: Sequence[str]) -> bool:
-    lowered = [t.lower() for t in tables]
+@dataclass(frozen=True)
+class _Indexed:
+    """A finding with the lower-cased texts product matching looks at, computed once."""
+
+    finding: Finding
+    ref: str
+    stem: str
+    evidence: str
+
+
+def _index(f: Finding) -> _Indexed:
     ref = f.subject.ref.lower()
-    if any(ref == t or ref.endswith("." + t) for t in lowered):
+    stem = PurePosixPath(ref).stem if f.subject.type == "dbt_model" else ""
+    return _Indexed(f, ref, stem, " ".join(_strings(f.evidence)).lower())
+
+
+@dataclass(frozen=True)
+class _Tables:
+    lowered: tuple[str, ...]
+    names: frozenset[str]
+    suffixes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, tables: Sequence[str]) -> _Tables:
+        lowered = tuple(t.lower() for t in tables)
+        return cls(lowered, frozenset(t.rsplit(".", 1)[-1] for t in lowered),
+                   tuple("." + t for t in lowered))
+
+
+def _belongs(x: _Indexed, tables: _Tables) -> bool:
+    if x.ref in tables.lowered or x.ref.endswith(tables.suffixes):
         return True
-    names = {t.rsplit(".", 1)[-1] for t in lowered}
-    if f.subject.type == "dbt_model" and PurePosixPath(ref).stem in names:
+    if x.stem and x.stem in tables.names:
         return True
-    text = " ".join(_strings(f.evidence)).lower()
-    return any(t in text for t in lowered)
+    return bool(x.evidence) and any(t in x.evidence for t in tables.lowered)
+
+
+def belongs_to(f: Finding, tables: Sequence[str]) -> bool:
+    """Whether a finding is about a product with these tables (see the module docstring)."""
+    return _belongs(_index(f), _Tables.of(tables))
 
 
 def _table_targeted(policy: Policy, table: str, domain: str) -> bool:
@@ -128,7 +158,7 @@ def _table_targeted(policy: Policy, table: str, domain: str) -> bool:
 def _judge(
     name: str,
     policies: Sequence[Policy],
-    findings: Sequence[Finding],
+    findings_by_policy: Mapping[str, Sequence[_Indexed]],
     domain: str,
     product: Product,
     cov: Coverage,
@@ -140,17 +170,18 @@ def _judge(
     if not in_force:
         return {"status": "unknown", "detail": "no policy in force maps to it", "policies": []}
     ids = sorted({p.id for _, p in in_force})
+    tables = _Tables.of(product.tables)
     failing: list[Finding] = []
     covered = False
     for e, p in in_force:
         if e.kind not in cov.kinds:
             continue
-        mine = [f for f in findings if f.policy_id == p.id and not f.waived]
+        candidates = [x for x in findings_by_policy.get(p.id, ()) if not x.finding.waived]
         if e.scope == "domain":
-            mine = [f for f in mine if (f.subject.domain or domain) == domain]
+            mine = [x.finding for x in candidates if (x.finding.subject.domain or domain) == domain]
             covered = covered or cov.infra_inputs or bool(mine)
         else:
-            mine = [f for f in mine if belongs_to(f, product.tables)]
+            mine = [x.finding for x in candidates if _belongs(x, tables)]
             if e.kind == "data":
                 targeted = [t for t in product.tables if _table_targeted(p, t, domain)]
                 covered = covered or any(t.lower() in cov.data_tables for t in targeted) or bool(mine)
@@ -176,11 +207,29 @@ def _judge(
             "policies": ids, "findings": 0}
 
 
+def _by_policy(findings: Sequence[Finding]) -> dict[str, list[_Indexed]]:
+    out: dict[str, list[_Indexed]] = {}
+    for f in findings:
+        out.setdefault(f.policy_id, []).append(_index(f))
+    return out
+
+
 def scorecard(
     domain: str,
     product: Product,
     policies: Sequence[Policy],
     findings: Sequence[Finding],
+    coverage: Coverage,
+) -> dict[str, Any]:
+    """The scorecard of one product (``build_scorecards`` does many at once)."""
+    return _scorecard(domain, product, policies, _by_policy(findings), coverage)
+
+
+def _scorecard(
+    domain: str,
+    product: Product,
+    policies: Sequence[Policy],
+    by_policy: Mapping[str, Sequence[_Indexed]],
     coverage: Coverage,
 ) -> dict[str, Any]:
     chars: dict[str, Any] = {}
@@ -191,7 +240,7 @@ def scorecard(
         "policies": [],
     }
     for name in CHARACTERISTICS[1:]:
-        chars[name] = _judge(name, policies, findings, domain, product, coverage)
+        chars[name] = _judge(name, policies, by_policy, domain, product, coverage)
     passed = sum(1 for c in chars.values() if c["status"] == "pass")
     known = sum(1 for c in chars.values() if c["status"] != "unknown")
     return {
@@ -211,7 +260,9 @@ def build_scorecards(
     coverage: Coverage,
 ) -> list[dict[str, Any]]:
     """Scorecards of the given (domain, product) pairs, sorted by domain and product."""
-    return [scorecard(d, p, policies, findings, coverage)
+    relevant = {p.id for p in policies if any(policy_matches(e, p) for e in MAPPING)}
+    by_policy = _by_policy([f for f in findings if f.policy_id in relevant])
+    return [_scorecard(d, p, policies, by_policy, coverage)
             for d, p in sorted(products, key=lambda x: (x[0], x[1].name))]
 
 
