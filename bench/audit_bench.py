@@ -40,20 +40,24 @@ def child(args: argparse.Namespace) -> None:
     import meshgov.audit.run as audit_run
     from meshgov.core.context import RunOptions
 
+    kinds = tuple(k for k in args.kinds.split(",") if k)
     t0 = time.perf_counter()
     report = audit_run.audit_command(
-        config=None, options=RunOptions(), workspaces_file=args.workspaces_file,
+        config=None, options=RunOptions(kinds=kinds), workspaces_file=args.workspaces_file,
         snapshot=args.snapshot, audit_dir=args.audit_dir, concurrency=args.concurrency,
         resume=False)
     seconds = time.perf_counter() - t0
     failed = [w["name"] for w in report.extras.get("workspaces", []) if w["status"] != "ok"]
     print(json.dumps({"seconds": seconds, "objects": report.run.inputs,
                       "findings": len(report.findings), "failed": failed,
-                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "worker_maxrss_mb":
+                          resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 
 
-def run_child(extra: list[str], env: dict[str, str]) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--child", *extra], env=env, cwd=ROOT,
+def run_child(extra: list[str], env: dict[str, str], kinds: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", "--kinds", kinds, *extra],
+                         env=env, cwd=ROOT,
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"child failed:\n{out.stderr[-3000:]}")
@@ -70,6 +74,8 @@ def main() -> None:
     ap.add_argument("--objects", type=int, default=2000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--kinds", default="code,infra,data",
+                    help="policy kinds evaluated (code,infra,data)")
     ap.add_argument("--rss", nargs="*", type=int, default=[5, 10, 20],
                     help="workspace counts for the peak-RSS series")
     args = ap.parse_args()
@@ -80,7 +86,8 @@ def main() -> None:
     env = clean_sdk_env(dict(os.environ), str(tmp / "no-databrickscfg"))
     env["DATABRICKS_TOKEN"] = TOKEN
     env["PYTHONPATH"] = str(ROOT / "src")
-    result: dict[str, Any] = {"workspaces": args.workspaces, "concurrency": args.concurrency}
+    result: dict[str, Any] = {"workspaces": args.workspaces, "concurrency": args.concurrency,
+                              "kinds": args.kinds, "cpus": os.cpu_count()}
     with loopback() as lb:
         hosts = {}
         expected = 0
@@ -105,7 +112,7 @@ def main() -> None:
             d = tmp / f"run-{r}"
             runs.append(run_child(["--workspaces-file", str(config(args.workspaces)),
                                    "--audit-dir", str(d), "--concurrency",
-                                   str(args.concurrency)], env))
+                                   str(args.concurrency)], env, args.kinds))
         assert all(not x["failed"] for x in runs), runs
         assert runs[0]["objects"] == expected, (runs[0]["objects"], expected)
         secs = statistics.median(x["seconds"] for x in runs)
@@ -114,15 +121,19 @@ def main() -> None:
                       median_seconds=round(secs, 2),
                       objects_per_second=round(runs[0]["objects"] / secs))
         snap = next((tmp / "run-0" / "runs").iterdir())
-        offline = [run_child(["--snapshot", str(snap)], env) for _ in range(args.runs)]
+        offline = [run_child(["--snapshot", str(snap)], env, args.kinds)
+                   for _ in range(args.runs)]
         result["offline_reevaluate_seconds"] = [round(x["seconds"], 2) for x in offline]
         result["offline_median_seconds"] = round(statistics.median(x["seconds"] for x in offline), 2)
         rss = {}
         for n in args.rss:
             x = run_child(["--workspaces-file", str(config(n)), "--audit-dir",
-                           str(tmp / f"rss-{n}"), "--concurrency", str(args.concurrency)], env)
-            rss[str(n)] = round(x["maxrss_mb"], 1)
-        result["peak_rss_mb_by_workspaces"] = rss
+                           str(tmp / f"rss-{n}"), "--concurrency", str(args.concurrency)], env,
+                          args.kinds)
+            rss[str(n)] = {"main_mb": round(x["maxrss_mb"], 1),
+                           "largest_worker_mb": round(x["worker_maxrss_mb"], 1),
+                           "findings": x["findings"]}
+        result["peak_rss_by_workspaces"] = rss
     print(json.dumps(result, indent=2))
 
 

@@ -167,3 +167,17 @@ def test_worker_processes_give_the_same_report_as_inline(tmp_path: Path, workers
 
     assert strip(inline) == strip(pooled)
     assert len(inline.findings) > 50
+
+
+def test_data_bindings_follow_the_workspace_a_table_was_found_in() -> None:
+    from meshgov.audit.evaluate import workspace_bindings
+
+    data = {"ws0_cat0.sch0.T0": {"warehouse_id": "wh1"},
+            "ws0_cat0.sch0.T4": {"warehouse_id": "wh1", "options": {"host": "https://pinned"}},
+            "other.sch.T": {"warehouse_id": "wh1"},
+            "ws0_cat0.sch0.T8": {"path": "data/t8.csv"}}
+    tables = ["ws0_cat0.sch0.t0", "ws0_cat0.sch0.T4", "ws0_cat0.sch0.T8"]
+    assert workspace_bindings(tables, data, "https://sales.example") == {
+        "ws0_cat0.sch0.T0": {"warehouse_id": "wh1", "options": {"host": "https://sales.example"}},
+        "ws0_cat0.sch0.T4": {"warehouse_id": "wh1", "options": {"host": "https://pinned"}},
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -176,11 +176,32 @@ def _product_facts(snap: WorkspaceSnapshot, ctx: EvalContext,
     return tuple(out)
 
 
+def workspace_bindings(tables: Iterable[str], data: Mapping[str, Mapping[str, Any]],
+                       host: str) -> dict[str, dict[str, Any]]:
+    """The config's warehouse bindings of the tables found in this workspace.
+
+    A binding without ``options.host`` is pointed at the workspace the table was crawled in
+    (credentials stay the data runner's business: environment, never the snapshot).
+    """
+    found = {t.lower() for t in tables}
+    out: dict[str, dict[str, Any]] = {}
+    for name, binding in data.items():
+        if "warehouse_id" not in binding or name.lower() not in found:
+            continue
+        b = dict(binding)
+        options = dict(b.get("options") or {})
+        if host and not options.get("host"):
+            options["host"] = host
+        if options:
+            b["options"] = options
+        out[name] = b
+    return out
+
+
 def _data(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str]) -> list[Finding]:
     validate = _optional(VALIDATE_BINDINGS)
-    tables = {str(t.get("full_name") or "").lower() for t in _tables(snap)}
-    bindings = {name: dict(b) for name, b in ctx.config.data.items()
-                if "warehouse_id" in b and name.lower() in tables}
+    tables = [str(t.get("full_name") or "") for t in _tables(snap)]
+    bindings = workspace_bindings(tables, ctx.config.data, snap.workspace.host)
     if not bindings:
         return []
     if validate is None:
@@ -189,4 +210,4 @@ def _data(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str]) -> list[F
         return []
     result = validate(bindings, ctx)
     notes.extend(result.notes)
-    return list(result.findings)
+    return [_attribute(f, ctx, f.subject.ref, snap.workspace.domain) for f in result.findings]
