@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TODAY, by_policy
+from federation_mesh import TODAY, by_policy
 
 from meshgov.core.catalog import load_catalog
 from meshgov.core.config import load_config

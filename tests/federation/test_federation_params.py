@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import by_policy
+from federation_mesh import by_policy
 
 from meshgov.core.catalog import load_catalog
 from meshgov.core.config import load_config

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import by_policy
+from federation_mesh import by_policy
 
 WAIVERS = """\
 waivers:
