@@ -146,29 +146,31 @@ def parse_sql_spans(text: str) -> ParsedSQL:
     dialect = Dialect.get_or_raise(DIALECT)
     tokens = dialect.tokenize(text)
     results = dialect.parser().parse(tokens, text)
-    # the parser splits the token stream at semicolons into one chunk per result; do the same
-    # to know where each statement starts and ends (see sqlglot.parser.Parser._parse)
-    chunks: list[list[Any]] = [[]]
+    # the parser splits the token stream at semicolons into one chunk per result (a semicolon
+    # carrying comments is a chunk of its own; see sqlglot.parser.Parser._parse): do the same
+    # to know where each statement starts and ends
+    semi = TokenType.SEMICOLON
     total = len(tokens)
-    for i, token in enumerate(tokens):
-        if token.token_type == TokenType.SEMICOLON:
-            if token.comments:
-                chunks.append([token])
-            if i < total - 1:
-                chunks.append([])
-        else:
-            chunks[-1].append(token)
+    bounds: list[tuple[int, int]] = []  # token index ranges [lo, hi)
+    lo = 0
+    for i in [k for k, t in enumerate(tokens) if t.token_type is semi]:
+        bounds.append((lo, i))
+        if tokens[i].comments:
+            bounds.append((i, i + 1))
+        lo = i + 1
+    if lo < total or not bounds:
+        bounds.append((lo, total))
     statements: list[exp.Expression] = []
     starts: list[int] = []
     ends: list[int] = []
-    aligned = len(chunks) == len(results)
+    aligned = len(bounds) == len(results)
     for i, stmt in enumerate(results):
         if stmt is None:
             continue
         statements.append(stmt)
-        if aligned and chunks[i]:
-            starts.append(chunks[i][0].start)
-            ends.append(chunks[i][-1].end)
+        if aligned and bounds[i][0] < bounds[i][1]:
+            starts.append(tokens[bounds[i][0]].start)
+            ends.append(tokens[bounds[i][1] - 1].end)
     if len(starts) != len(statements):
         starts, ends = [], []
     return ParsedSQL(tuple(statements), tuple(starts), tuple(ends))

@@ -83,7 +83,8 @@ class StatementFacts:
     index: int
     node: exp.Expression
     tables: tuple[TableRef, ...]
-    functions: tuple[FunctionCall, ...]
+    #: every function call node (names are computed on demand: :func:`function_call`)
+    function_nodes: tuple[exp.Func, ...]
     stars: tuple[exp.Expression, ...]
     #: catalog / schema the statement runs in, as set by earlier USE statements (None: default)
     catalog: str | None
@@ -177,7 +178,8 @@ def _create_info(parent: exp.Expression | None) -> tuple[str, bool]:
 # -- functions ---------------------------------------------------------------------------------
 
 
-def _function_call(node: exp.Func, text: str, statement: int) -> FunctionCall:
+def function_call(node: exp.Func, text: str, statement: int) -> FunctionCall:
+    """The names a call is known by (``text``: the document text its positions refer to)."""
     names: set[str] = set()
     if isinstance(node, exp.Anonymous):
         written = str(node.this)
@@ -234,29 +236,40 @@ _USE_COMMAND = re.compile(r"^\s*SET\s+CATALOG\s+`?([A-Za-z0-9_\-]+)`?\s*$", re.I
 # -- the walk ----------------------------------------------------------------------------------
 
 
+_INTERESTING = (exp.Table, exp.Func, exp.With, exp.Star, exp.Column)
+
+
 def analyze(doc: CodeDocument) -> DocFacts:
     statements: list[StatementFacts] = []
     commands: list[CommandStmt] = []
     catalog: str | None = None
     schema: str | None = None
-    text = doc.text
     search_from = 0
+    table_t, with_t, star_t, column_t, select_t = exp.Table, exp.With, exp.Star, exp.Column, \
+        exp.Select
     for i, stmt in enumerate(doc.statements):
         tables: list[TableRef] = []
-        functions: list[FunctionCall] = []
+        functions: list[exp.Func] = []
         stars: list[exp.Expression] = []
         raw_tables: list[exp.Table] = []
         has_with = False
-        for node in stmt.walk():
-            if isinstance(node, exp.Table):
-                raw_tables.append(node)
-            elif isinstance(node, exp.Func):
-                functions.append(_function_call(node, text, i))
-            elif isinstance(node, exp.With):
+        for node in stmt.walk(bfs=False):
+            if not isinstance(node, _INTERESTING):
+                continue
+            t = type(node)
+            if t is table_t:
+                raw_tables.append(node)  # type: ignore[arg-type]
+            elif t is column_t:
+                if type(node.this) is star_t and type(node.parent) is select_t \
+                        and node.arg_key == "expressions":
+                    stars.append(node)
+            elif t is star_t:
+                if type(node.parent) is select_t and node.arg_key == "expressions":
+                    stars.append(node)
+            elif t is with_t:
                 has_with = True
-            if (isinstance(node, exp.Star) or isinstance(node, exp.Column)) \
-                    and is_projection_star(node):
-                stars.append(node)
+            elif isinstance(node, exp.Func):
+                functions.append(node)
         for node in raw_tables:
             parts = table_parts(node)
             if parts is None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from meshgov.code.document import CodeDocument
 from meshgov.code.registry import Param, Rule, Violation
+from meshgov.code.sqlutil import function_call
 from meshgov.core.context import EvalContext
 from meshgov.core.model import Policy
 
@@ -22,7 +23,8 @@ def check(doc: CodeDocument, policy: Policy, ctx: EvalContext) -> Iterable[Viola
     if not forbidden:
         return
     for st in doc.facts.statements:
-        for call in st.functions:
+        for node in st.function_nodes:
+            call = function_call(node, doc.text, st.index)
             hit = next((forbidden[n] for n in sorted(call.names) if n in forbidden), None)
             if hit is None:
                 continue
