@@ -32,8 +32,8 @@ def catalog(params: Mapping[str, Any] | None = None) -> Catalog:
     return cat
 
 
-def context(engine: str, params: Mapping[str, Any] | None = None, **options: Any) -> EvalContext:
-    return EvalContext(config(), catalog(params), RunOptions(embedded_engine=engine, **options))
+def context(embedded: str, params: Mapping[str, Any] | None = None, **options: Any) -> EvalContext:
+    return EvalContext(config(), catalog(params), RunOptions(embedded_engine=embedded, **options))
 
 
 def resource(doc: Mapping[str, Any], address: str = "r") -> Resource:
@@ -47,9 +47,9 @@ def resource(doc: Mapping[str, Any], address: str = "r") -> Resource:
     )
 
 
-def run(resources: Sequence[Resource], engine: str, params: Mapping[str, Any] | None = None,
+def run(resources: Sequence[Resource], embedded: str, params: Mapping[str, Any] | None = None,
         **options: Any) -> EvalResult:
-    return evaluate_resources(resources, context(engine, params, **options))
+    return evaluate_resources(resources, context(embedded, params, **options))
 
 
 def finding_keys(result: EvalResult) -> list[tuple[Any, ...]]:

@@ -41,12 +41,18 @@ _REGORUS_LOC = re.compile(r"-->\s*(?P<path>[^\n]+?):(?P<line>\d+):(?P<col>\d+)")
 _REGORUS_MSG = re.compile(r"^error:\s*(?P<msg>.+)$", re.M)
 _REGOPY_LOC = re.compile(r"\(error\s+\d+:(?P<path>[^|\s]+)\|(?P<offset>\d+)\|(?P<len>\d+)")
 _REGOPY_MSG = re.compile(r"\(errormsg\s+\d+:(?P<msg>[^)]*)\)")
+#: what rego-cpp prints: "Errors:\n<message>\n-- path:line:col"
+_REGOPY_PRINTED = re.compile(r"Errors:\s*\n(?P<msg>[^\n]+)\n--\s*(?P<path>[^\n]+?):(?P<line>\d+):(?P<col>\d+)")
 
 
 def syntax_error(engine: str, exc: BaseException, modules: Sequence[RegoModule]) -> EngineError:
     """An EngineError naming the Rego file and line of a compile error (exit 2)."""
     text = str(exc)
     by_path = {m.path: m for m in modules}
+    m = _REGOPY_PRINTED.search(text)
+    if m:
+        return EngineError(f"{m.group('path')}:{m.group('line')}:{m.group('col')}: Rego error: "
+                           f"{m.group('msg').strip()} ({engine})")
     m = _REGORUS_LOC.search(text)
     if m:
         msg = _REGORUS_MSG.search(text)

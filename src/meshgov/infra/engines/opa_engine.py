@@ -58,7 +58,10 @@ class OpaEngine:
         except requests.exceptions.Timeout:
             raise EngineError(f"OPA server {self.url} did not answer within {self._timeout:g} s "
                               f"({what}); raise --opa-timeout or check the server") from None
-        except requests.exceptions.ConnectionError:
+        except requests.exceptions.ConnectionError as exc:
+            if "timed out" in str(exc).lower():  # urllib3 wraps read timeouts when retries=0
+                raise EngineError(f"OPA server {self.url} did not answer within {self._timeout:g} s "
+                                  f"({what}); raise --opa-timeout or check the server") from None
             raise EngineError(f"OPA server {self.url} is not reachable ({what})") from None
         except requests.exceptions.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else "?"
@@ -67,8 +70,9 @@ class OpaEngine:
         except EngineError:
             raise
         except Exception as exc:  # noqa: BLE001 - opa_client raises its own error types, JSON errors...
-            raise EngineError(f"OPA server {self.url}: {what} failed: {type(exc).__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            hint = " (check --opa-token)" if "unauthorized" in detail.lower() else ""
+            raise EngineError(f"OPA server {self.url} refused to {what}: {detail}{hint}") from None
 
     def evaluate(self, rules: Sequence[str], docs: Sequence[Mapping[str, Any]]) -> list[Any]:
         out: list[Any] = []

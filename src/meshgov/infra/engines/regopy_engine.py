@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +18,24 @@ from meshgov.infra.metadata import RegoModule
 NAME = "regopy"
 #: regopy 1.5.2 aborts the process (SIGSEGV / std::runtime_error) on `with input as <term>`
 _WITH_INPUT = re.compile(r"\bwith\s+input\s+as\b")
+
+
+@contextmanager
+def _captured_fds(sink: list[str]) -> Iterator[None]:
+    """Capture what rego-cpp prints on fds 1/2 while compiling (it reports some errors only there)."""
+    saved = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        try:
+            os.dup2(tmp.fileno(), 1)
+            os.dup2(tmp.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            tmp.seek(0)
+            sink.append(tmp.read().decode("utf-8", "replace"))
 
 
 def _entrypoint(rule: str) -> str:
@@ -36,15 +58,20 @@ class RegopyEngine:
                     "use the regorus engine (`--engine regorus`, the default when installed)")
         self._interp = Interpreter()
         self._error = RegoError
+        printed: list[str] = []
         try:
-            for m in modules:
-                self._interp.add_module(m.path, m.text)
-            self._interp.add_data_json(data_json)
-            self._entrypoints = tuple(entrypoints)
-            self._bundle = self._interp.build(None, [_entrypoint(r) for r in entrypoints]) \
-                if entrypoints else None
+            with _captured_fds(printed):
+                for m in modules:
+                    self._interp.add_module(m.path, m.text)
+                self._interp.add_data_json(data_json)
+                self._entrypoints = tuple(entrypoints)
+                self._bundle = self._interp.build(None, [_entrypoint(r) for r in entrypoints]) \
+                    if entrypoints else None
         except RegoError as exc:
             raise syntax_error(NAME, exc, modules) from None
+        if self._bundle is not None and not self._bundle.ok():
+            # rego-cpp 1.5.2 returns a broken bundle (querying it segfaults) for some errors
+            raise syntax_error(NAME, RuntimeError("".join(printed) or "compile error"), modules)
 
     @staticmethod
     def _value(out: Any, rule: str) -> Any:
