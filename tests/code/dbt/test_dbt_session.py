@@ -7,6 +7,9 @@ import hashlib
 import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from dbt_harness import brief, run, write_project
 
 DBT = ("MG-C-010", "MG-C-011", "MG-C-012", "MG-C-013", "MG-C-014")
@@ -215,3 +218,41 @@ def test_undecodable_model_is_an_input_finding(tmp_path: Path) -> None:
     write_project(tmp_path, dict(FILES, **{"models/c.sql": b"SELECT '\xff'\n"}))
     found = run(tmp_path, ["models/c.sql"], ["MG-INPUT"])
     assert [f.location.path for f in found] == ["models/c.sql"] and "UTF-8" in found[0].message
+
+
+def test_sql_rule_suppressions_are_not_stale_when_only_dbt_rules_run(tmp_path: Path) -> None:
+    files = dict(FILES)
+    files["models/b.sql"] = ("-- meshgov:ignore MG-C-002 the star is filtered downstream\n"
+                             "SELECT *\nFROM {{ ref('a') }}\n")
+    write_project(tmp_path, files)
+    assert run(tmp_path, ["models/schema.yml"], ["MG-SUPPRESS"]) == []
+    # checked as a model file, the suppression is used by MG-C-002
+    found = run(tmp_path, ["models/b.sql"], ["MG-C-002", "MG-SUPPRESS"])
+    assert [(f.policy_id, f.waived) for f in found] == [("MG-C-002", True)]
+
+
+_junk = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(["models:\n  - name: b\n    columns: [\n", "{{ ref(", "{% if %}", "[1, 2",
+                     '{"metadata": {}, "nodes": {"m": {"resource_type": "model"}}}', "\x00\x01",
+                     "models: 3\n", "name: [\n", "{{ var('x') }}", "SELECT FROM WHERE"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["models/schema.yml", "models/b.sql", "target/manifest.json", "dbt_project.yml"]),
+       _junk)
+def test_any_broken_dbt_file_is_at_most_one_input_finding(tmp_path: Path, which: str, junk: str) -> None:
+    root = tmp_path / "p"
+    if root.exists():
+        import shutil
+
+        shutil.rmtree(root)
+    root.mkdir()
+    write_project(root, dict(FILES, **{which: junk}))
+    found = run(root)  # never raises
+    inputs = [f for f in found if f.policy_id == "MG-INPUT"]
+    assert len(inputs) <= 1
+    assert all(f.location.path == which for f in inputs)
+    if which != "models/b.sql":  # model b is intact and still checked (it has no description)
+        assert ("MG-C-010", "models/b.sql", 1) in brief(found)

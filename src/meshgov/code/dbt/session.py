@@ -72,6 +72,7 @@ class DbtSession:
         self._problems: dict[str, Finding] = {}  # support file -> its MG-INPUT finding
         self._done: set[Path] = set()
         self._roots: dict[Path, Path | None] = {}  # directory -> its dbt project root
+        self._dbt_ids: frozenset[str] | None = None
 
     # -- public ----------------------------------------------------------------------------
     def load(self, inp: InputFile) -> list[CodeDocument | Finding]:
@@ -136,6 +137,8 @@ class DbtSession:
             return _lines[n - 1] if 1 <= n <= len(_lines) else (_lines[-1] if _lines else n)
 
         meta = self._metadata(state, name, rel, this, node, props, rendered, origin)
+        if inp.type == "dbt_node":  # only dbt rules run: SQL-rule suppressions are not stale
+            source = keep_suppressions(source, self._dbt_policy_ids())
         try:
             doc = CodeDocument.from_sql(inp, source, text=text, domain=self.domain,
                                         line_map=line_map, dbt=meta)
@@ -149,6 +152,14 @@ class DbtSession:
         if not doc.statements:
             return input_finding(inp, "no SQL statement in the model once rendered", 1, 1, self.domain)
         return doc
+
+    def _dbt_policy_ids(self) -> frozenset[str]:
+        if self._dbt_ids is None:
+            from meshgov.code.registry import get_rule  # noqa: PLC0415
+
+            self._dbt_ids = frozenset(p.id for p in self.ctx.policies("code")
+                                      if "dbt_node" in get_rule(p.rule).applies_to)
+        return self._dbt_ids
 
     # -- projects --------------------------------------------------------------------------
     def _state_for(self, directory: Path) -> _Project | None:
@@ -359,6 +370,24 @@ class DbtSession:
                 "line": props.line if props is not None else None,
             },
         }
+
+
+_SUPPRESSION = re.compile(r"--\s*meshgov:ignore\b[ \t]*([A-Za-z0-9_,\-]*)")
+
+
+def keep_suppressions(source: str, policy_ids: frozenset[str]) -> str:
+    """The source with the inline suppressions that name none of ``policy_ids`` neutralized
+    (same length, same lines): for a model checked by the dbt rules only."""
+    if "meshgov:ignore" not in source:
+        return source
+
+    def neutral(m: re.Match[str]) -> str:
+        ids = {i for i in m.group(1).split(",") if i}
+        if ids and not ids & policy_ids:
+            return m.group(0).replace("meshgov:ignore", "meshgov-other")
+        return m.group(0)
+
+    return _SUPPRESSION.sub(neutral, source)
 
 
 def _manifest_column(name: str, col: Mapping[str, Any]) -> dict[str, Any]:
