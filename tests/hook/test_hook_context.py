@@ -89,3 +89,25 @@ def test_files_of_two_domains_each_get_their_own_config(tmp_path, monkeypatch, c
     found = {(f["location"]["path"], f["subject"]["domain"]) for f in report["findings"]
              if f["policy_id"] == "MG-C-002"}
     assert found == {("domains/sales/sql/x.sql", "sales"), ("domains/finance/sql/x.sql", "finance")}
+
+
+def test_one_dbt_model_is_rendered_with_its_project(tmp_path, monkeypatch, capsys) -> None:
+    """Only the model is given; its dbt project (refs, schema.yml) is context, not input."""
+    (tmp_path / "meshgov.yaml").write_text("domain: sales\ncatalogs: [sales_prod]\n")
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: sales\nversion: '1.0'\nprofile: sales\nmodel-paths: [models]\n")
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "stg_orders.sql").write_text("SELECT o.id, o.amount FROM sales_prod.core.ORDERS AS o\n")
+    (models / "orders.sql").write_text(
+        "{{ config(materialized='view') }}\n\nSELECT s.*\nFROM {{ ref('stg_orders') }} AS s\n")
+    (models / "schema.yml").write_text(
+        "version: 2\nmodels:\n  - name: orders\n    description: orders\n"
+        "    meta: {owner: sales-data@corp.example}\n")
+    monkeypatch.chdir(tmp_path)
+    _, report = _check(capsys, "models/orders.sql")
+    assert report["run"]["inputs"] == 1
+    star = [f for f in report["findings"] if f["policy_id"] == "MG-C-002"]
+    assert [(f["location"]["path"], f["location"]["line"], f["subject"]["type"]) for f in star] == [
+        ("models/orders.sql", 3, "dbt_model")]
+    assert not [f for f in report["findings"] if f["policy_id"] == "MG-INPUT"]
