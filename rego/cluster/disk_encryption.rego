@@ -19,7 +19,7 @@ deny contains r if {
 
 deny contains r if {
 	input.type == "cluster"
-	not "enable_local_disk_encryption" in object.keys(input.spec)
+	object.get(input.spec, "enable_local_disk_encryption", null) == null
 	not "enable_local_disk_encryption" in input.unknown
 	r := {"msg": "cluster does not encrypt local disks (enable_local_disk_encryption is not set)", "resource": input.address, "field": "enable_local_disk_encryption"}
 }

@@ -17,7 +17,7 @@ deny contains r if {
 	input.type == "cluster"
 	v := input.spec.spark_version
 	is_string(v)
-	head := split(v, ".")[0]
+	head := substring(v, 0, indexof(v, "."))
 	head != ""
 	trim_left(head, "0123456789") == ""
 	to_number(head) < data.meshgov.params.infra.cluster.min_runtime_major

@@ -13,8 +13,8 @@ package meshgov.infra.cluster.secrets
 import rego.v1
 
 
-# key names that announce a secret (compared in lower case)
-secret_words := ["password", "passwd", "secret", "token", "credential", "private_key", "private.key", "privatekey", "access_key", "access.key", "accesskey", "api_key", "api.key", "apikey"]
+# key names that announce a secret (compared in lower case, without "_", "." and "-")
+secret_words := ["password", "passwd", "secret", "token", "credential", "privatekey", "accesskey", "apikey"]
 
 # value prefixes of well-known credentials (Databricks PAT, AWS key id, Slack, GitHub, PEM)
 secret_prefixes := ["dapi", "AKIA", "xoxb-", "xoxp-", "xoxa-", "ghp_", "gho_", "ghs_", "github_pat_", "-----BEGIN"]
@@ -30,9 +30,10 @@ plain contains [block, key] if {
 	some key, value in object.get(input.spec, block, {})
 	is_string(value)
 	value != ""
-	not reference(value)
+	flat := replace(replace(replace(lower(key), "_", ""), ".", ""), "-", "")
 	some word in secret_words
-	contains(lower(key), word)
+	contains(flat, word)
+	not reference(value)
 }
 
 plain contains [block, key] if {

@@ -13,10 +13,11 @@ package meshgov.infra.cluster.tags
 import rego.v1
 
 
+tags := object.get(input.spec, "custom_tags", {})
+
 missing contains tag if {
 	some tag in data.meshgov.params.infra.cluster.required_tags
-	value := object.get(object.get(input.spec, "custom_tags", {}), tag, "")
-	value == ""
+	object.get(tags, tag, "") == ""
 }
 
 deny contains r if {

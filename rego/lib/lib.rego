@@ -23,7 +23,7 @@ is_job_cluster if input.context.job_cluster == true
 # The major version of a Databricks Runtime: "13.3.x-scala2.12" -> 13.
 runtime_major(v) := n if {
 	is_string(v)
-	n := number(split(v, ".")[0])
+	n := number(substring(v, 0, indexof(v, ".")))
 }
 
 # A number, or a string of decimal digits as a number (undefined otherwise; never an error).

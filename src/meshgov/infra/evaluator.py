@@ -84,8 +84,10 @@ def to_findings(res: Resource, value: Any, by_id: Mapping[str, Policy],
         raise EngineError(f"the Rego entry rule returned {type(value).__name__} for {res.address}")
     out: list[Finding] = []
     for pid, pair in value.items():
+        if not isinstance(pair, list) or len(pair) != 2 or not (pair[0] or pair[1]):
+            continue
         policy = by_id.get(pid)
-        if policy is None or not isinstance(pair, list) or len(pair) != 2:
+        if policy is None:
             continue
         deny, warn = pair
         for results, sev in ((deny, policy.severity), (warn, warn_severity(policy))):
