@@ -256,3 +256,10 @@ def test_any_broken_dbt_file_is_at_most_one_input_finding(tmp_path: Path, which:
     assert all(f.location.path == which for f in inputs)
     if which != "models/b.sql":  # model b is intact and still checked (it has no description)
         assert ("MG-C-010", "models/b.sql", 1) in brief(found)
+
+
+def test_disabled_models_are_not_checked(tmp_path: Path) -> None:
+    files = dict(FILES, **{"models/c.sql": "{{ config(enabled=false) }}\n",
+                           "models/d.sql": "{{ config(enabled=False) }}\nSELECT * FROM x\n"})
+    write_project(tmp_path, files)
+    assert not [f for f in run(tmp_path) if f.location.path in ("models/c.sql", "models/d.sql")]

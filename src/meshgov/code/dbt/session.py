@@ -105,7 +105,10 @@ class DbtSession:
             raw = path.read_bytes()
             source = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return input_finding(inp, f"not UTF-8 text ({exc.reason} at byte {exc.start})", None, None, self.domain)
+            line = raw.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            return input_finding(inp, f"not UTF-8 text ({exc.reason} at byte {exc.start})", line, col,
+                                 self.domain)
         except OSError as exc:
             return input_finding(inp, f"cannot read: {exc.strerror or exc}", None, None, self.domain)
         rel = path.relative_to(project.root).as_posix()
@@ -137,6 +140,8 @@ class DbtSession:
             return _lines[n - 1] if 1 <= n <= len(_lines) else (_lines[-1] if _lines else n)
 
         meta = self._metadata(state, name, rel, this, node, props, rendered, origin)
+        if meta["config"].get("enabled") is False:
+            return None  # a disabled model does not exist for dbt
         if inp.type == "dbt_node":  # only dbt rules run: SQL-rule suppressions are not stale
             source = keep_suppressions(source, self._dbt_policy_ids())
         try:
