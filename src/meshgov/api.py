@@ -143,7 +143,7 @@ def run(
         from meshgov.report.baseline import compare  # noqa: PLC0415 - only with --baseline
 
         findings, fixed = compare(findings, opts.baseline)
-    extras.update(_report_sections(cfg, catalog, inputs, opts, findings, fixed, extras))
+    extras.update(_report_sections(cfg, catalog, inputs, opts, findings, extras))
     policies = _report_policies(catalog, findings, opts)
     return Report(
         tool_version=__version__,
@@ -170,7 +170,6 @@ def _report_sections(
     inputs: Sequence[InputFile],
     opts: RunOptions,
     findings: Sequence[Finding],
-    fixed: Sequence[Mapping[str, Any]],
     extras: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Optional report sections: the baseline trend and the data-product scorecards
@@ -179,7 +178,7 @@ def _report_sections(
 
     out: dict[str, Any] = {}
     if opts.baseline is not None and "baseline" not in extras:
-        out["baseline"] = baseline.trend(opts.baseline, findings, fixed)
+        out["baseline"] = baseline.trend(opts.baseline)
     if "scorecards" not in extras and not opts.explicit_files:
         cards = scorecard.for_run(cfg, catalog, inputs, opts, findings)
         if cards:

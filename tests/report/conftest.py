@@ -59,8 +59,7 @@ def build_report(**kw) -> Report:
               "location": {"path": "sql/b.sql", "line": 2, "column": 1}, "fingerprint": "fp-b"},)
     extras = {
         "baseline": {"path": "main.json", "started_at": "2026-11-20T02:00:00+00:00", "domain": "hr",
-                     "before": {"findings": 6, "blocking": 3, "waived": 1, "by_severity": {}},
-                     "new": 4, "unchanged": 2, "fixed": 1, "new_by_policy": {}},
+                     "before": {"findings": 6, "blocking": 3, "waived": 1, "by_severity": {}}},
         "scorecards": [{
             "domain": "hr", "product": "employees", "tables": ["hr_prod.published.EMPLOYEES"],
             "characteristics": {

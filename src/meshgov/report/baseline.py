@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from meshgov.core.model import Finding, fingerprint, sort_findings
+from meshgov.core.model import Finding, fingerprint
 from meshgov.report.load import read_json
 
 Key = tuple[str, str, str]
@@ -65,13 +65,15 @@ def compare(
     return diff(findings, [d for d in doc["findings"] if isinstance(d, Mapping)])
 
 
-def trend(baseline_path: Path, findings: Sequence[Finding],
-          fixed: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The report's ``baseline`` section: what the previous run was and how this one compares."""
+def trend(baseline_path: Path) -> dict[str, Any]:
+    """The report's ``baseline`` section: which previous run this one was compared with.
+
+    The comparison itself lives in the findings (``baseline_status``) and in ``fixed``, the one
+    source the formats count from (so a merged report, e.g. the gate's, cannot disagree).
+    """
     doc = read_json(Path(baseline_path))
     run = doc.get("run") or {}
     before = doc.get("summary") or {}
-    current = [f for f in findings if not f.waived]
     return {
         "path": Path(baseline_path).name,
         "started_at": run.get("started_at", ""),
@@ -82,9 +84,4 @@ def trend(baseline_path: Path, findings: Sequence[Finding],
             "waived": before.get("waived", 0),
             "by_severity": before.get("by_severity", {}),
         },
-        "new": sum(1 for f in current if f.baseline_status == "new"),
-        "unchanged": sum(1 for f in current if f.baseline_status == "unchanged"),
-        "fixed": len(fixed),
-        "new_by_policy": dict(sorted(Counter(
-            f.policy_id for f in sort_findings(current) if f.baseline_status == "new").items())),
     }
