@@ -86,6 +86,11 @@ def emit(report: Any, formats: Sequence[str], outputs: Sequence[str], color: boo
         else:
             text = render(report, fmt, color=False)
             target = Path(path)
+            if target.exists() and not target.is_file():
+                # /dev/null, a FIFO: write through (an atomic rename would replace the device)
+                with target.open("w", encoding="utf-8") as fh:
+                    fh.write(text)
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
             tmp.write_text(text, encoding="utf-8")
