@@ -16,7 +16,7 @@ from typing import Any
 
 from meshgov.core.model import SEVERITY_RANK, Finding, Report, sort_findings
 from meshgov.report.scorecard import CHARACTERISTICS
-from meshgov.report.sections import waiver_rows
+from meshgov.report.sections import waiver_rows, workspace_rows
 
 NO_DOMAIN = "(none)"
 
@@ -123,6 +123,9 @@ def render(report: Report, *, color: bool = False) -> str:
         f.baseline_status for f in report.findings
     ):
         parts.append(_trend(report))
+    workspaces = _workspaces(report)
+    if workspaces:
+        parts.append(workspaces)
     parts.append(_heatmap(report))
     cards = report.extras.get("scorecards")
     if isinstance(cards, list) and cards:
@@ -211,6 +214,20 @@ def _trend(report: Report) -> str:
         html.append("</tbody></table>")
     html.append("</section>")
     return "".join(html)
+
+
+def _workspaces(report: Report) -> str:
+    rows = workspace_rows(report)
+    if not rows:
+        return ""
+    trs = "".join(
+        f"<tr><td>{_e(r['name'])}</td><td>{_e(r['host'])}</td>"
+        f'<td><span class="st {"pass" if r["status"] == "ok" else "fail"}">{_e(r["status"])}</span></td>'
+        f"<td>{_e(r['objects'])}</td><td>{_e(r['findings'])}</td><td>{_e(r['error'])}</td></tr>"
+        for r in rows)
+    return ('<section id="workspaces"><h2>Workspaces</h2><table><thead><tr><th>workspace</th>'
+            "<th>host</th><th>status</th><th>objects</th><th>findings</th><th>error</th></tr>"
+            f"</thead><tbody>{trs}</tbody></table></section>")
 
 
 def _heatmap(report: Report) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from meshgov.core.model import Finding, Report, sort_findings
 from meshgov.report.scorecard import CHARACTERISTICS
-from meshgov.report.sections import waiver_rows
+from meshgov.report.sections import waiver_rows, workspace_rows
 
 MAX_ROWS_PER_POLICY = 30
 MAX_CHARS = 60_000
@@ -77,6 +77,7 @@ def render(report: Report, *, color: bool = False) -> str:
     baseline = report.extras.get("baseline")
     if isinstance(baseline, Mapping) or report.fixed:
         lines += _baseline(report, baseline if isinstance(baseline, Mapping) else {})
+    lines += _workspaces(report)
     lines += _findings(report)
     lines += _waivers(report)
     scorecards = report.extras.get("scorecards")
@@ -126,6 +127,17 @@ def _findings(report: Report) -> list[str]:
         budget -= size
         lines += section
     return lines
+
+
+def _workspaces(report: Report) -> list[str]:
+    rows = workspace_rows(report)
+    if not rows:
+        return []
+    lines = ["### Workspaces", ""]
+    lines += table(["Workspace", "Host", "Status", "Objects", "Findings", "Error"],
+                   [[r["name"], r["host"], r["status"], r["objects"], r["findings"], r["error"]]
+                    for r in rows])
+    return lines + [""]
 
 
 def _waivers(report: Report) -> list[str]:

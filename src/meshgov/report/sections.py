@@ -32,3 +32,27 @@ def waiver_rows(report: Report) -> list[dict[str, Any]]:
                          "owner": w_d.get("owner", ""), "expires": w_d.get("expires"),
                          "source": key[2], "status": status_of[f.policy_id], "findings": 0}
     return sorted(rows.values(), key=lambda r: (str(r["expires"] or "9999"), r["policy"], r["subject"]))
+
+
+def workspace_rows(report: Report) -> list[dict[str, Any]]:
+    """The audit's per-workspace status (``workspaces`` section), when the report has one.
+    Hosts are shown without their scheme: a report names workspaces, it does not link them."""
+    rows = []
+    items = report.extras.get("workspaces")
+    for w in items if isinstance(items, list) else ():
+        if not isinstance(w, Mapping):
+            continue
+        error = w.get("error") if isinstance(w.get("error"), Mapping) else {}
+        host = str(w.get("host") or "")
+        for scheme in ("https://", "http://"):
+            if host.startswith(scheme):
+                host = host[len(scheme):]
+        rows.append({
+            "name": str(w.get("name", "")),
+            "host": host.rstrip("/"),
+            "status": str(w.get("status", "")),
+            "objects": w.get("objects", 0),
+            "findings": w.get("findings", 0 if w.get("status") == "ok" else "—"),
+            "error": " ".join(str(error.get(k, "")) for k in ("type", "message")).strip(),
+        })
+    return sorted(rows, key=lambda r: r["name"])
