@@ -3,23 +3,24 @@
 Parsing never uses a lenient error level: a statement sqlglot cannot parse raises, and the
 evaluator turns that into one MG-INPUT finding with the parser's line and column.
 
-Statements are parsed from one token stream so that each statement keeps the offset of its
-first and last token (``starts``/``ends``): rules locate statements sqlglot only keeps as text
-(``exp.Command``: ``GRANT ... ON CATALOG``, ``ALTER ... OWNER TO``, ``SET MASK``...).
+Statements are parsed from one token stream, kept with the document, so that the span of each
+statement (its first and last token) can be found when a rule asks (``statement_span``): rules
+locate statements sqlglot only keeps as text (``exp.Command``: ``GRANT ... ON CATALOG``,
+``ALTER ... OWNER TO``, ``SET MASK``...).
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from meshgov.core.discovery import InputFile
 
@@ -38,9 +39,17 @@ if not any(isinstance(h, logging.NullHandler) for h in _SQLGLOT_LOG.handlers):
 @dataclass(frozen=True)
 class ParsedSQL:
     statements: tuple[exp.Expression, ...]
-    #: offset in the text of the first / last character of each statement
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    #: the token stream the statements were parsed from
+    tokens: tuple[Token, ...] = field(default=(), repr=False)
+    #: for each statement, the index of its chunk (sqlglot parses one chunk per statement,
+    #: empty chunks give no statement); empty when unknown
+    chunks: tuple[int, ...] = ()
+    #: how many chunks the parser saw (its number of results)
+    n_chunks: int = 0
+
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """(start, end) text offsets of each statement; () when they cannot be aligned."""
+        return statement_spans(self.tokens, self.chunks, self.n_chunks)
 
 
 @dataclass(frozen=True)
@@ -54,9 +63,8 @@ class CodeDocument:
     line_map: Callable[[int], int] | None = field(default=None, compare=False)
     #: dbt metadata when the input is a dbt model (name, refs, sources, config, properties...)
     dbt: Mapping[str, Any] | None = field(default=None, hash=False)
-    #: offsets in ``text`` of each statement's first and last character (empty when unknown)
-    starts: tuple[int, ...] = ()
-    ends: tuple[int, ...] = ()
+    #: the parse (token stream and chunk of each statement) when built by :meth:`from_sql`
+    parsed: ParsedSQL | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_sql(
@@ -73,8 +81,7 @@ class CodeDocument:
         sql = source if text is None else text
         parsed = parse_sql_spans(sql)
         return cls(input=input, source=source, text=sql, statements=parsed.statements,
-                   domain=domain, line_map=line_map, dbt=dbt, starts=parsed.starts,
-                   ends=parsed.ends)
+                   domain=domain, line_map=line_map, dbt=dbt, parsed=parsed)
 
     @property
     def type(self) -> str:
@@ -119,11 +126,15 @@ class CodeDocument:
             return None, None
         return self.offset_position(start)
 
+    @cached_property
+    def _spans(self) -> tuple[tuple[int, int], ...]:
+        return self.parsed.spans() if self.parsed is not None else ()
+
     def statement_span(self, index: int) -> tuple[int, int] | None:
-        """(start, end) offsets of statement ``index`` in ``text``, when known."""
-        if index < len(self.starts):
-            return self.starts[index], self.ends[index]
-        return None
+        """(start, end) offsets of statement ``index``'s first and last character in ``text``,
+        when known (computed on first use)."""
+        spans = self._spans
+        return spans[index] if index < len(spans) else None
 
 
 def node_start(node: exp.Expression) -> int | None:
@@ -139,16 +150,25 @@ def node_start(node: exp.Expression) -> int | None:
 
 
 def parse_sql_spans(text: str) -> ParsedSQL:
-    """Parse all statements (Databricks dialect) keeping each statement's span.
+    """Parse all statements (Databricks dialect), keeping what locates each statement.
 
     Raises sqlglot.errors.ParseError / TokenError; never parses leniently.
     """
     dialect = Dialect.get_or_raise(DIALECT)
     tokens = dialect.tokenize(text)
     results = dialect.parser().parse(tokens, text)
-    # the parser splits the token stream at semicolons into one chunk per result (a semicolon
-    # carrying comments is a chunk of its own; see sqlglot.parser.Parser._parse): do the same
-    # to know where each statement starts and ends
+    statements = tuple(r for r in results if r is not None)
+    chunks = tuple(i for i, r in enumerate(results) if r is not None)
+    return ParsedSQL(statements, tuple(tokens), chunks, len(results))
+
+
+def statement_spans(tokens: Sequence[Token], chunks: Sequence[int], n_chunks: int
+                    ) -> tuple[tuple[int, int], ...]:
+    """(start, end) offsets of the statements parsed from ``tokens``.
+
+    The parser splits the token stream at semicolons into one chunk per result (a semicolon
+    carrying comments is a chunk of its own; see sqlglot.parser.Parser._parse): do the same.
+    """
     semi = TokenType.SEMICOLON
     total = len(tokens)
     bounds: list[tuple[int, int]] = []  # token index ranges [lo, hi)
@@ -160,20 +180,15 @@ def parse_sql_spans(text: str) -> ParsedSQL:
         lo = i + 1
     if lo < total or not bounds:
         bounds.append((lo, total))
-    statements: list[exp.Expression] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    aligned = len(bounds) == len(results)
-    for i, stmt in enumerate(results):
-        if stmt is None:
-            continue
-        statements.append(stmt)
-        if aligned and bounds[i][0] < bounds[i][1]:
-            starts.append(tokens[bounds[i][0]].start)
-            ends.append(tokens[bounds[i][1] - 1].end)
-    if len(starts) != len(statements):
-        starts, ends = [], []
-    return ParsedSQL(tuple(statements), tuple(starts), tuple(ends))
+    if len(bounds) != n_chunks:
+        return ()
+    spans = []
+    for c in chunks:
+        lo, hi = bounds[c]
+        if lo >= hi:
+            return ()
+        spans.append((tokens[lo].start, tokens[hi - 1].end))
+    return tuple(spans)
 
 
 def parse_sql(text: str) -> tuple[exp.Expression, ...]:

@@ -201,17 +201,6 @@ def function_call(node: exp.Func, text: str, statement: int) -> FunctionCall:
     return FunctionCall(node, frozenset(names), written, statement)
 
 
-# -- stars -------------------------------------------------------------------------------------
-
-
-def is_projection_star(node: exp.Expression) -> bool:
-    """``SELECT *`` / ``SELECT t.*`` (not ``COUNT(*)``, not ``MERGE ... UPDATE SET *``)."""
-    if isinstance(node, exp.Star) or (isinstance(node, exp.Column)
-                                      and isinstance(node.this, exp.Star)):
-        return isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
-    return False
-
-
 # -- USE ---------------------------------------------------------------------------------------
 
 
