@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,8 +49,10 @@ def child(args: argparse.Namespace) -> None:
         resume=False)
     seconds = time.perf_counter() - t0
     failed = [w["name"] for w in report.extras.get("workspaces", []) if w["status"] != "ok"]
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"seconds": seconds, "objects": report.run.inputs,
                       "findings": len(report.findings), "failed": failed,
+                      "cpu_seconds": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
                       "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "worker_maxrss_mb":
                           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
@@ -110,21 +113,29 @@ def main() -> None:
         runs = []
         for r in range(args.runs):
             d = tmp / f"run-{r}"
+            before = resource.getrusage(resource.RUSAGE_SELF)
             runs.append(run_child(["--workspaces-file", str(config(args.workspaces)),
                                    "--audit-dir", str(d), "--concurrency",
                                    str(args.concurrency)], env, args.kinds))
+            after = resource.getrusage(resource.RUSAGE_SELF)  # this process = the REST server
+            runs[-1]["server_cpu_seconds"] = (after.ru_utime + after.ru_stime
+                                              - before.ru_utime - before.ru_stime)
         assert all(not x["failed"] for x in runs), runs
         assert runs[0]["objects"] == expected, (runs[0]["objects"], expected)
         secs = statistics.median(x["seconds"] for x in runs)
         result.update(objects=runs[0]["objects"], findings=runs[0]["findings"],
                       crawl_evaluate_seconds=[round(x["seconds"], 2) for x in runs],
                       median_seconds=round(secs, 2),
+                      audit_cpu_seconds=[round(x["cpu_seconds"], 2) for x in runs],
+                      server_cpu_seconds=[round(x["server_cpu_seconds"], 2) for x in runs],
+                      load_average_1m=round(os.getloadavg()[0], 2),
                       objects_per_second=round(runs[0]["objects"] / secs))
         snap = next((tmp / "run-0" / "runs").iterdir())
         offline = [run_child(["--snapshot", str(snap)], env, args.kinds)
                    for _ in range(args.runs)]
         result["offline_reevaluate_seconds"] = [round(x["seconds"], 2) for x in offline]
         result["offline_median_seconds"] = round(statistics.median(x["seconds"] for x in offline), 2)
+        result["offline_cpu_seconds"] = [round(x["cpu_seconds"], 2) for x in offline]
         rss = {}
         for n in args.rss:
             x = run_child(["--workspaces-file", str(config(n)), "--audit-dir",

@@ -34,6 +34,7 @@ DEFAULT_PAGE = 50
 @dataclass
 class Faults:
     unauthorized: bool = False  # 401 on every API call
+    forbidden_path: str | None = None  # a path prefix answering 403
     throttle: int = 0  # the first N API calls answer 429 with Retry-After
     retry_after: str = "1"
     error_500_path: str | None = None  # a path prefix answering 500
@@ -164,6 +165,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {TOKEN}" or f.unauthorized:
             self._send(401, {"error_code": "UNAUTHENTICATED",
                              "message": "Invalid access token."})
+            return
+        if f.forbidden_path and url.path.startswith(f.forbidden_path):
+            self._send(403, {"error_code": "PERMISSION_DENIED",
+                             "message": "User does not have USE CATALOG"})
             return
         if throttled:
             self._send(429, {"error_code": "TOO_MANY_REQUESTS", "message": "slow down"},

@@ -25,6 +25,17 @@ def test_offline_snapshot_report_is_schema_valid(run_cli, report_schema, tmp_pat
     assert "meshgov: audit:" in err  # plain progress lines on a non-TTY stderr
 
 
+def test_snapshot_of_an_audit_dir_is_its_newest_run(run_cli, tmp_path: Path) -> None:
+    for run in ("20261120T020000Z", "20261121T020000Z"):
+        d = tmp_path / "runs" / run / "workspaces"
+        d.mkdir(parents=True)
+        names = ["sales-prod"] if run.startswith("20261120") else ["sales-prod", "hr-prod"]
+        for n in names:
+            (d / f"{n}.jsonl").write_bytes((SNAPSHOT / f"{n}.jsonl").read_bytes())
+    code, out, _ = run_cli("audit", "--snapshot", str(tmp_path), "-f", "json")
+    assert [w["name"] for w in json.loads(out)["workspaces"]] == ["hr-prod", "sales-prod"]
+
+
 def test_offline_snapshot_with_include_filter(run_cli) -> None:
     code, out, _ = run_cli("audit", "--snapshot", str(SNAPSHOT), "--include", "sales-*",
                            "-f", "json")

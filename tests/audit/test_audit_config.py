@@ -113,3 +113,22 @@ def test_account_workspaces_listed_with_the_real_account_client(lb, tmp_path: Pa
     assert refs[1].workspace_id == "1000"
     assert any(path.endswith("/accounts/acc-1/workspaces")
                for _, path, _ in lb.requests("__account__"))
+
+
+def test_an_account_that_cannot_be_listed_is_a_usage_error(lb, tmp_path: Path) -> None:
+    from databricks.sdk import AccountClient
+
+    from meshgov.core.errors import UsageError
+
+    acc_host = lb.add_account([])
+    lb.faults("__account__").unauthorized = True
+    cfg = parse_audit_config({"account": {"host": acc_host, "account_id": "acc-1"}},
+                             tmp_path / "audit.yaml")
+
+    def factory(src):
+        return AccountClient(host=src.host, account_id=src.account_id, token=TOKEN,
+                             auth_type="pat")
+
+    with pytest.raises(UsageError, match="cannot list the workspaces of account acc-1") as err:
+        resolve_workspaces(cfg, account_factory=factory)
+    assert TOKEN not in str(err.value) and "Config:" not in str(err.value)

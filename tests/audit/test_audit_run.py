@@ -59,6 +59,9 @@ def test_fault_cases_are_recorded_per_workspace_while_others_complete(lb, tmp_pa
         "hr-prod": Faults(unauthorized=True),  # 401
         "finance-dev": Faults(error_500_path="/api/2.2/jobs/list"),  # 500: not retried
     })
+    hosts["forbidden"] = lb.add_workspace(
+        "forbidden", load_recorded("hr-prod"),
+        Faults(forbidden_path="/api/2.1/unity-catalog/"))  # 403
     hosts["slow"] = lb.add_workspace("slow", load_recorded("hr-prod"), Faults(delay=1.0))
     hosts["unavailable"] = lb.add_workspace(
         "unavailable", load_recorded("hr-prod"),
@@ -71,13 +74,15 @@ def test_fault_cases_are_recorded_per_workspace_while_others_complete(lb, tmp_pa
     assert ws["sales-prod"]["status"] == "ok" and ws["sales-prod"]["objects"] > 50
     assert ws["hr-prod"]["error"]["status"] == 401
     assert ws["finance-dev"]["error"]["status"] == 500
+    assert ws["forbidden"]["error"]["status"] == 403
+    assert "USE CATALOG" in ws["forbidden"]["error"]["message"]
     assert ws["slow"]["status"] == "error"
     assert "timed out" in ws["slow"]["error"]["message"].lower() \
         or "timeout" in ws["slow"]["error"]["type"].lower()
     assert ws["unavailable"]["status"] == "error"
     assert ws["unavailable"]["error"]["type"] == "TimeoutError"
     failed = {f.subject.ref: f for f in by_policy(report)["MG-A-001"]}
-    assert set(failed) == {"hr-prod", "finance-dev", "slow", "unavailable"}
+    assert set(failed) == {"hr-prod", "finance-dev", "forbidden", "slow", "unavailable"}
     assert all(f.severity == "error" and f.subject.type == "workspace" for f in failed.values())
     assert not report.passed
     # the errors carry no SDK config dump
@@ -136,8 +141,10 @@ def test_second_run_compares_with_the_previous_run(lb, tmp_path: Path) -> None:
         hosts = {"sales-prod": lb2.add_workspace("sales-prod", data)}
         second = _audit(audit_yaml(cfg, hosts), tmp_path / "audit")
     out = second.to_dict()
-    assert out["baseline"]["new"] >= 1 and out["baseline"]["fixed"] >= 1
+    assert out["baseline"]["path"] == "report.json"  # the previous run's report
+    assert out["baseline"]["before"]["findings"] == first.summary()["findings"]
     new = [f for f in second.findings if f.baseline_status == "new"]
+    assert 1 <= len(new) < len(second.findings)  # most findings are unchanged
     assert any("whnew" in f.subject.ref or "huge" in f.message for f in new)
     assert any(cluster["cluster_id"] in json.dumps(x) for x in out["fixed"])
     runs = sorted((tmp_path / "audit" / "runs").iterdir())

@@ -268,7 +268,15 @@ def evaluate_snapshot_dir(
     on_progress: ProgressCallback | None = None,
     eval_workers: int | None = None,
 ) -> Report:
-    """``--snapshot DIR``: re-evaluate saved snapshots offline (a run dir or a dir of .jsonl)."""
+    """``--snapshot DIR``: re-evaluate saved snapshots offline.
+
+    DIR is a run directory, a directory of ``*.jsonl`` files, or an audit directory (its newest
+    run).
+    """
+    runs = sorted(p for p in (directory / "runs").glob("*") if p.is_dir()) \
+        if (directory / "runs").is_dir() else []
+    if runs and not snapshot_files(directory):
+        directory = runs[-1]
     files = snapshot_files(directory)
     if not files:
         raise UsageError(f"no workspace snapshot (*.jsonl) in {directory}")

@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from meshgov.audit.config import AccountSource, AuditConfig, CrawlSettings, WorkspaceRef
+from meshgov.core.errors import UsageError
 
 #: (workspace, crawl settings) -> a databricks.sdk.WorkspaceClient
 ClientFactory = Callable[[WorkspaceRef, CrawlSettings], Any]
@@ -47,9 +48,16 @@ def default_account_factory(src: AccountSource) -> Any:
 
 def account_workspaces(src: AccountSource, factory: AccountFactory) -> list[WorkspaceRef]:
     """The account's running workspaces (``AccountClient.workspaces.list()``)."""
-    acc = factory(src)
+    try:
+        listed = list(factory(src).workspaces.list())
+    except Exception as exc:  # noqa: BLE001 - no workspace list: nothing to audit, exit 2
+        from meshgov.audit.redact import scrub  # noqa: PLC0415
+
+        text = (str(exc).splitlines() or [type(exc).__name__])[0].split(". Config: ")[0]
+        raise UsageError(f"cannot list the workspaces of account {src.account_id or '?'} at "
+                         f"{src.host}: {type(exc).__name__}: {scrub(text)}") from None
     out = []
-    for ws in acc.workspaces.list():
+    for ws in listed:
         d = ws.as_dict() if hasattr(ws, "as_dict") else dict(ws)
         status = str(d.get("workspace_status") or "RUNNING")
         if status not in ("RUNNING", "WorkspaceStatus.RUNNING"):
