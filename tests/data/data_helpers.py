@@ -11,6 +11,7 @@ import glob
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ class PgServer:
     @classmethod
     def start(cls) -> PgServer:
         bindir = pg_bindir()
+        if not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+            raise RuntimeError("/dev/null is not a device (something replaced it with a file); "
+                               "initdb cannot run: `rm /dev/null; mknod -m 666 /dev/null c 1 3`")
         datadir = Path(tempfile.mkdtemp(prefix="meshgov-pg-"))
         if os.geteuid() == 0:
             shutil.chown(datadir, "postgres", "postgres")

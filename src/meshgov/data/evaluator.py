@@ -34,6 +34,11 @@ from meshgov.data.vocabulary import duration_seconds
 
 EXAMPLES_PARAM = "data.max_unexpected_examples"
 
+#: backends whose example values are fetched in the one validation run (in memory, the
+#: unexpected rows are known anyway); on SQL backends a second run asks only the failing checks
+#: for examples (see bench/RESULTS.md, ## data)
+INLINE_EXAMPLES = frozenset({"files", "spark"})
+
 #: rule -> the column type classes it can check ("other" = unknown type, always let through)
 NEEDS_TYPE: Mapping[str, frozenset[str]] = {
     "positive": frozenset({"number"}),
@@ -148,9 +153,17 @@ def validate_table(
                 runnable.append(item)
         if not runnable:
             return findings
+        limit = max(0, int(ctx.param(EXAMPLES_PARAM, 5) or 0))
+        inline = limit > 0 and src.backend in INLINE_EXAMPLES
         try:
-            raw = run_suite(run.gx, f"{table}#{index}", src.batch_definition, src.batch_parameters,
-                            [c.config for c in runnable], parameters=params, examples=0)
+            raw = {}
+            shown = [c for c in runnable if inline and _may_show(c, pii)]
+            hidden = [c for c in runnable if c not in shown]
+            for part, n, tag in ((shown, limit, "shown"), (hidden, 0, "hidden")):
+                if part:
+                    raw.update(run_suite(run.gx, f"{table}#{index}#{tag}", src.batch_definition,
+                                         src.batch_parameters, [c.config for c in part],
+                                         parameters=params, examples=n))
         except Exception as exc:  # noqa: BLE001 - GX failed for the whole batch
             return findings + [_table_fault(table, domain, runnable,
                                             f"validation failed: {_first_line(exc)}", path)]
@@ -164,7 +177,11 @@ def validate_table(
                                              path))
             elif _fails(item, res.success, res.result):
                 failing.append((item, res.result))
-        examples = _examples(table, src, failing, pii, params, run, index)
+        if inline:
+            examples = {c.policy.id: _partial(raw[c.policy.id].result, limit)
+                        for c, _ in failing if _may_show(c, pii)}
+        else:
+            examples = _examples(table, src, failing, pii, params, run, index, limit)
         for item, result in failing:
             findings.append(_violation(item, result, domain, path, pii,
                                        examples.get(item.policy.id)))
@@ -269,13 +286,12 @@ def _examples(
     params: Mapping[str, Any],
     run: _Run,
     index: int,
+    limit: int,
 ) -> dict[str, list[Any]]:
     """Second step: example values for failing row-level checks on non-PII columns only."""
-    from meshgov.data.gxrun import plain, run_suite
+    from meshgov.data.gxrun import run_suite
 
-    limit = int(run.ctx.param(EXAMPLES_PARAM, 5) or 0)
-    wanted = [c for c, _ in failing
-              if c.row_level and c.column and c.column.lower() not in pii and not _is_secret(c)]
+    wanted = [c for c, _ in failing if _may_show(c, pii)]
     if limit <= 0 or not wanted:
         return {}
     try:
@@ -284,15 +300,19 @@ def _examples(
                         examples=limit)
     except Exception:  # noqa: BLE001 - examples are a nicety; the counts are already known
         return {}
-    out = {}
-    for pid, res in raw.items():
-        values = res.result.get("partial_unexpected_list") or []
-        out[pid] = [plain(v) for v in list(values)[:limit]]
-    return out
+    return {pid: _partial(res.result, limit) for pid, res in raw.items()}
 
 
-def _is_secret(item: Compiled) -> bool:
-    return item.policy.rule == "pii_masked"
+def _partial(result: Mapping[str, Any], limit: int) -> list[Any]:
+    from meshgov.data.gxrun import plain
+
+    return [plain(v) for v in list(result.get("partial_unexpected_list") or [])[:limit]]
+
+
+def _may_show(item: Compiled, pii: frozenset[str]) -> bool:
+    """Example values may be fetched: a row-level check on a column that is not PII."""
+    return bool(item.row_level and item.column and item.column.lower() not in pii
+                and item.policy.rule != "pii_masked")
 
 
 # -- findings --------------------------------------------------------------------------------

@@ -77,6 +77,17 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
         asset = ds.add_table_asset(env.name, table_name=t.table, schema_name=t.schema)
         batch = asset.add_batch_definition_whole_table("all")
     except Exception as exc:  # noqa: BLE001 - dialect missing, unreachable, auth
-        raise DataSourceError(f"cannot connect to {shown}: {type(exc).__name__}") from None
+        raise DataSourceError(f"cannot connect to {shown}: {_scrub(exc, t)}") from None
     return TableSource(table=table, backend="databricks", columns=None, batch_definition=batch,
                        shown=shown)
+
+
+def _scrub(exc: BaseException, t: WarehouseTarget) -> str:
+    """The first line of the error without the token (GX messages may echo the URL)."""
+    cause = exc.__cause__ or exc
+    lines = str(cause).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0] if lines else type(cause).__name__}"[:300]
+    token = os.environ.get(t.token_env)
+    if token:
+        text = text.replace(token, "***").replace(quote(token, safe=""), "***")
+    return text
