@@ -254,3 +254,26 @@ def test_a_project_macro_named_like_a_builtin_disables_the_fast_path(tmp_path: P
     r = _renderer({"ref.sql": "{% macro ref(name) %}custom.{{ name }}{% endmacro %}"}, tmp_path)
     out = render("SELECT a FROM {{ ref('orders') }}", r)
     assert "FROM custom.orders" in out.text
+
+
+def _unmark_reference(rendered: str) -> tuple[str, tuple[int, ...]]:
+    import re
+
+    mark = re.compile("\ue000(\\d+)\ue001")
+    lines, clean, current = [], [], 1
+    for raw in rendered.split("\n"):
+        marks = mark.findall(raw)
+        starts = mark.match(raw)
+        lines.append(int(starts.group(1)) if starts else current)
+        if marks:
+            current = int(marks[-1])
+        clean.append(mark.sub("", raw))
+    return "\n".join(clean), tuple(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["\n", "a", " ", "\n\n"]),
+                          st.integers(1, 99).map(lambda n: f"\ue000{n}\ue001")), max_size=20))
+def test_unmark_matches_its_line_by_line_definition(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert unmark(text) == _unmark_reference(text)

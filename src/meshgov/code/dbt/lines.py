@@ -53,18 +53,34 @@ def mark_data(data: str, line: int, out: list[str]) -> int:
 
 
 def unmark(rendered: str) -> tuple[str, tuple[int, ...]]:
-    """Strip the markers; return the text and the source line of each of its lines."""
+    """Strip the markers; return the text and the source line of each of its lines.
+
+    A line that starts with a marker takes its number; any other line takes the number of the
+    last marker before it.
+    """
+    parts = _MARK.split(rendered)  # text, number, text, number, text...
     lines: list[int] = []
-    clean: list[str] = []
     current = 1
-    for raw in rendered.split("\n"):
-        marks = _MARK.findall(raw)
-        if marks:
-            starts = _MARK.match(raw)
-            lines.append(int(starts.group(1)) if starts else current)
-            current = int(marks[-1])
-            clean.append(_MARK.sub("", raw))
-        else:
+    pending = True  # a line has started and has no number yet
+    for i in range(0, len(parts), 2):
+        if i:
+            current = int(parts[i - 1])
+            if pending:
+                lines.append(current)
+                pending = False
+        seg = parts[i]
+        if not seg:
+            continue
+        if pending:
             lines.append(current)
-            clean.append(raw)
-    return "\n".join(clean), tuple(lines)
+            pending = False
+        n = seg.count("\n")
+        if n:
+            if seg.endswith("\n"):
+                lines.extend([current] * (n - 1))
+                pending = True
+            else:
+                lines.extend([current] * n)
+    if pending:
+        lines.append(current)
+    return "".join(parts[0::2]), tuple(lines)
