@@ -79,3 +79,25 @@ def test_progress_is_a_bar_on_a_tty_and_lines_otherwise() -> None:
     assert plain.getvalue().splitlines()[1:3] == [
         "meshgov: audit: [1/2] a: ok, 250 objects in 1.0s",
         "meshgov: audit: [2/2] b: FAILED Unauthenticated: no"]
+
+
+def test_product_scorecards_from_unity_catalog_metadata(tmp_path: Path) -> None:
+    from meshgov.audit.run import audit_command
+    from meshgov.core.context import RunOptions
+
+    cfg = tmp_path / "meshgov.yaml"
+    cfg.write_text("domain: sales\nowner: sales@corp.example\ncatalogs: [ws0_cat0]\nproducts:\n"
+                   "  - {name: orders, tables: [ws0_cat0.sch0.T0], description: Orders}\n"
+                   "  - {name: customers, tables: [ws0_cat0.sch1.T1], description: Customers}\n")
+    report = audit_command(config=str(cfg), options=RunOptions(), snapshot=SNAPSHOT,
+                           eval_workers=0)
+    doc = report.to_dict()
+    cards = {c["product"]: c["characteristics"] for c in doc["scorecards"]}
+    # T0 has no comment (MG-A-002); T1 has one and was looked at
+    assert cards["orders"]["understandable"]["status"] == "fail"
+    assert "MG-A-002" in cards["orders"]["understandable"]["detail"]
+    assert cards["customers"]["understandable"]["status"] == "pass"
+    facts = {p["table"]: p for w in doc["workspaces"] for p in w.get("products", [])}
+    assert facts["ws0_cat0.sch0.T0"]["pii_columns"] == ["email"]
+    assert facts["ws0_cat0.sch0.T0"]["unmasked_pii"] == []  # it has a mask
+    assert facts["ws0_cat0.sch1.T1"]["described"] is True
