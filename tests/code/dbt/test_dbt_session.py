@@ -263,3 +263,18 @@ def test_disabled_models_are_not_checked(tmp_path: Path) -> None:
                            "models/d.sql": "{{ config(enabled=False) }}\nSELECT * FROM x\n"})
     write_project(tmp_path, files)
     assert not [f for f in run(tmp_path) if f.location.path in ("models/c.sql", "models/d.sql")]
+
+
+def test_jinja_in_source_and_schema_names_is_rendered(tmp_path: Path) -> None:
+    yml = ("sources:\n  - name: crm\n    database: \"{{ env_var('CRM_CATALOG', 'crm_prod') }}\"\n"
+           "    schema: \"{{ target.schema }}_raw\"\n    tables: [{name: customers}]\n"
+           "  - name: odd\n    database: \"{{ no_such_macro() }}\"\n    tables: [{name: t}]\n")
+    files = {"models/x.sql": "SELECT c.id, t.id AS tid FROM {{ source('crm', 'customers') }} AS c\n"
+                             "JOIN {{ source('odd', 't') }} AS t ON t.id = c.id\n",
+             "models/s.yml": yml,
+             "dbt_project.yml": "name: shop\nmodels:\n  shop:\n    +schema: published\n"}
+    write_project(tmp_path, files)
+    x = _doc(tmp_path, "models/x.sql")
+    assert "FROM crm_prod.published_raw.customers AS c" in x.text
+    assert "JOIN sales_prod.odd.t AS t" in x.text  # unrenderable name: the domain's catalog
+    assert x.dbt["sources"] == [["crm", "customers"], ["odd", "t"]]

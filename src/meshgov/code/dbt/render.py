@@ -405,6 +405,18 @@ class Renderer:
             raise RenderError(f"unrenderable Jinja: {type(exc).__name__}: {exc}", _template_line(exc)) from None
         return self._rendered(out, rec, source)
 
+    def render_text(self, text: str) -> str | None:
+        """Render a short Jinja string of a property file (a source's database...); None when
+        it cannot be rendered. What it references is not recorded for the model."""
+        box_rec = self._box.rec
+        self._box.rec = _Recorder()
+        try:
+            return self.render(text, this=self._box.this, model_name=self._box.model_name).text
+        except RenderError:
+            return None
+        finally:
+            self._box.rec = box_rec
+
     def _overridden(self, name: str) -> bool:
         return name in self.declared_macros
 

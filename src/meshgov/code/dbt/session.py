@@ -279,7 +279,9 @@ class DbtSession:
             cfg.update(self._literal_config(state, path, source))
         catalog = cfg.get("catalog") or cfg.get("database") or self.catalog
         schema = cfg.get("schema") or self._default_schema(state)
-        return Relation(str(catalog), str(schema), str(cfg.get("alias") or name))
+        return Relation(self._text(state, catalog, self.catalog),
+                        self._text(state, schema, self._default_schema(state)),
+                        self._text(state, cfg.get("alias") or name, name))
 
     def _ref(self, state: _Project, package: str | None, name: str) -> Relation:
         manifest = self._manifest(state)
@@ -294,12 +296,22 @@ class DbtSession:
         self._index(state)
         st = state.sources.get((source, table))
         if st is not None:
-            return Relation(st.database or self.catalog, st.schema, st.identifier)
+            return Relation(self._text(state, st.database or self.catalog, self.catalog),
+                            self._text(state, st.schema, source), self._text(state, st.identifier, table))
         manifest = self._manifest(state)
         if manifest and (source, table) in manifest.sources:
             db, schema, ident = manifest.sources[(source, table)].split(".", 2)
             return Relation(db, schema, ident)
         return Relation(self.catalog, source, table)
+
+    def _text(self, state: _Project, value: Any, fallback: str) -> str:
+        """A name from a property or project file, rendered when it holds Jinja
+        (``database: "{{ env_var('CATALOG', 'hr_prod') }}"``); the fallback when it cannot be."""
+        text = str(value)
+        if "{{" not in text and "{%" not in text:
+            return text
+        rendered = self._renderer(state).render_text(text)
+        return rendered.strip() if rendered is not None and rendered.strip() else fallback
 
     # -- property files given as inputs ----------------------------------------------------
     def _documents_for_properties(self, path: Path, state: _Project) -> list[CodeDocument | Finding]:
