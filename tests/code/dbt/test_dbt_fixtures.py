@@ -76,3 +76,15 @@ def test_sales_model_compiled_by_dbt_is_read_from_the_manifest() -> None:
     assert "md5(" in obe.text
     assert docs["employee_sales"].dbt["compiled_from"] == "jinja"  # its manifest entry is stale
     assert "hr_prod.raw.employees_src" in docs["employee_sales"].text
+
+
+def test_dbt_findings_validate_against_the_report_schema(report_schema: dict) -> None:
+    import jsonschema
+
+    root = FIXTURES / "hr"
+    report = evaluate([root / "dbt"], config=root / "meshgov.yaml", kinds=("code",))
+    doc = report.to_dict()
+    jsonschema.validate(doc, report_schema)
+    dbt = [f for f in doc["findings"] if f["policy_id"].startswith("MG-C-01")]
+    assert dbt and all(f["subject"]["type"] == "dbt_model" for f in dbt)
+    assert all(f["evidence"]["model"] for f in dbt)
