@@ -119,9 +119,32 @@ def test_malformed_schema_yml_is_one_input_finding_and_models_are_still_checked(
     assert [(f.location.path, f.location.line) for f in inputs] == [("models/broken.yml", 4)]
     assert inputs[0].message.startswith("invalid YAML")
     assert ("MG-C-010", "models/b.sql", 1) in brief(found)
-    # the same, given only a model: the broken file is part of its context, reported once
+    # given only model b: a broken file that never mentions b is not read (not b's context)...
+    assert not [f for f in run(tmp_path, ["models/b.sql"]) if f.policy_id == "MG-INPUT"]
+    # ...one that mentions it could describe it: it is read, and reported once
+    (tmp_path / "models/broken.yml").write_text("models:\n  - name: b\n    columns: [\n")
     single = run(tmp_path, ["models/b.sql"])
     assert [f.location.path for f in single if f.policy_id == "MG-INPUT"] == ["models/broken.yml"]
+
+
+def test_one_model_reads_only_the_property_files_that_mention_it(tmp_path: Path) -> None:
+    from meshgov.api import resolve_config
+    from meshgov.code.dbt.session import DbtSession
+    from meshgov.core.catalog import load_catalog
+    from meshgov.core.context import EvalContext
+    from meshgov.core.discovery import discover
+
+    files = dict(FILES)
+    for i in range(20):
+        files[f"models/other/o{i}.yml"] = f"models:\n  - name: o{i}\n    description: x\n"
+    write_project(tmp_path, files)
+    cfg = resolve_config([tmp_path], tmp_path / "meshgov.yaml")
+    ctx = EvalContext(cfg, load_catalog(cfg, ("code",)))
+    (inp,) = discover([tmp_path / "models/b.sql"], cfg.root, (), ("code",))
+    session = DbtSession(ctx, [inp.path])
+    (doc,) = session.load(inp)
+    assert [p.name for p in session._props_files] == ["schema.yml"]  # noqa: SLF001
+    assert doc.dbt["properties"]["path"] == "models/schema.yml"
 
 
 def test_unrenderable_model_is_one_input_finding_at_its_line(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 The code evaluator makes one :class:`DbtSession` per run. Given a model file (or a property
 file, or a manifest) it finds the model's project (the nearest ``dbt_project.yml``) and reads
 only what that project needs: its ``dbt_project.yml``, the ``*.yml`` files under its model
-paths, its macros and its ``target/manifest.json`` when there is one. Everything is cached on
+paths whose text mentions the model (or a source it reads), its macros (compiled only when a
+model needs jinja2) and its ``target/manifest.json`` when there is one. Everything is cached on
 the session (never in a module global), so 2,000 models of one project cost one read of each.
 
 Documents:
@@ -56,6 +57,8 @@ class _Project:
     sources: dict[tuple[str, str], SourceTable] = field(default_factory=dict)
     manifest: Manifest | None = None
     manifest_loaded: bool = False
+    prop_files: list[Path] = field(default_factory=list)  # property files under the model paths
+    parsed: set[Path] = field(default_factory=set)
     renderer: Renderer | None = None
     literal_config: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -118,7 +121,7 @@ class DbtSession:
         fresh = node is not None and (
             node.checksum is None or node.checksum == hashlib.sha256(raw).hexdigest()
         )
-        props = self._props(state).get(name)
+        props = self._model_props(state, name)
         this = self._relation(state, name, path, source)
         rendered: Rendered | None = None
         error: RenderError | None = None
@@ -194,23 +197,42 @@ class DbtSession:
         self._problems[rel] = input_finding(inp, exc.message, exc.line, exc.column, self.domain)
 
     def _index(self, state: _Project) -> dict[str, Path]:
+        """Model name -> .sql, from one walk of the model paths (property files listed too)."""
         if state.models is None:
             models, prop_files = walk_model_paths(state.project)
             state.models = models
+            state.prop_files = prop_files
             state.props = {}
-            for f in prop_files:
-                pf = self._props_file(f)
-                if pf is None:
-                    continue
-                for m in pf.models:
-                    state.props.setdefault(m.name, m)
-                for s in pf.sources:
-                    state.sources.setdefault((s.source, s.name), s)
         return state.models
 
-    def _props(self, state: _Project) -> dict[str, ModelProps]:
+    def _parse_mentioning(self, state: _Project, word: str) -> None:
+        """Parse the project's property files whose text mentions ``word`` (a model or source
+        name) and were not parsed yet: one model's context never costs every file's parse."""
         self._index(state)
-        return state.props or {}
+        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+        for f in state.prop_files:
+            if f in state.parsed:
+                continue
+            try:
+                text = f.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = word  # unreadable: let the parser report it
+            if pattern.search(text):
+                self._register(state, f)
+
+    def _register(self, state: _Project, path: Path) -> PropertyFile | None:
+        state.parsed.add(path)
+        pf = self._props_file(path)
+        if pf is not None and state.props is not None:
+            for m in pf.models:
+                state.props.setdefault(m.name, m)
+            for s in pf.sources:
+                state.sources.setdefault((s.source, s.name), s)
+        return pf
+
+    def _model_props(self, state: _Project, name: str) -> ModelProps | None:
+        self._parse_mentioning(state, name)
+        return (state.props or {}).get(name)
 
     def _props_file(self, path: Path) -> PropertyFile | None:
         path = path.absolute()
@@ -273,7 +295,7 @@ class DbtSession:
         cfg: dict[str, Any] = {}
         if path is not None:
             cfg.update(state.project.folder_config(path))
-            props = self._props(state).get(name)
+            props = self._model_props(state, name)
             if props is not None:
                 cfg.update({k: v for k, v in props.config.items() if k in ("schema", "alias", "database", "catalog")})
             cfg.update(self._literal_config(state, path, source))
@@ -293,7 +315,7 @@ class DbtSession:
         return self._relation(state, name, path)
 
     def _source(self, state: _Project, source: str, table: str) -> Relation:
-        self._index(state)
+        self._parse_mentioning(state, source)
         st = state.sources.get((source, table))
         if st is not None:
             return Relation(self._text(state, st.database or self.catalog, self.catalog),
@@ -315,10 +337,11 @@ class DbtSession:
 
     # -- property files given as inputs ----------------------------------------------------
     def _documents_for_properties(self, path: Path, state: _Project) -> list[CodeDocument | Finding]:
-        pf = self._props_file(path)
+        index = self._index(state)
+        path = path.absolute()
+        pf = self._register(state, path) if path in state.prop_files else self._props_file(path)
         if pf is None:
             return []
-        index = self._index(state)
         out: list[CodeDocument | Finding] = []
         for m in pf.models:
             model_path = index.get(m.name)
