@@ -38,20 +38,23 @@ def manifest_hook(hook_id: str) -> dict:
     return next(h for h in hooks if h["id"] == hook_id)
 
 
-def local_hook_config(hook_id: str = "meshgov") -> str:
+def local_hook_config(*hook_ids: str) -> str:
     """A `repo: local` config running this checkout's meshgov with the manifest's settings.
 
     Same entry arguments, files, pass_filenames and require_serial as `.pre-commit-hooks.yaml`;
     only the executable is the test venv's (no hook virtualenv to build).
     """
-    hook = dict(manifest_hook(hook_id))
-    exe, _, args = hook["entry"].partition(" ")
-    assert exe == "meshgov"
-    hook["entry"] = f"{BIN / 'meshgov'} {args}"
-    hook["language"] = "unsupported"
-    hook.pop("additional_dependencies", None)
-    hook.pop("minimum_pre_commit_version", None)
-    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}, sort_keys=False)
+    hooks = []
+    for hook_id in hook_ids or ("meshgov",):
+        hook = dict(manifest_hook(hook_id))
+        exe, _, args = hook["entry"].partition(" ")
+        assert exe == "meshgov"
+        hook["entry"] = f"{BIN / 'meshgov'} {args}"
+        hook["language"] = "unsupported"
+        hook.pop("additional_dependencies", None)
+        hook.pop("minimum_pre_commit_version", None)
+        hooks.append(hook)
+    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
 
 
 class Repo:

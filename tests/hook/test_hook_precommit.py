@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hook_helpers import BAD_SQL, BIN, GOOD_SQL, ROOT, Repo
+from hook_helpers import BAD_SQL, BIN, CONFIG, GOOD_SQL, ROOT, Repo, local_hook_config
 
 SUPPRESSED = (
     "-- meshgov:ignore MG-C-002 legacy extract read by the finance team, ticket DATA-412\n"
@@ -117,4 +117,32 @@ def test_real_manifest_as_users_consume_it(domain_repo: Repo) -> None:
     domain_repo.write("sql/bad.sql", GOOD_SQL)
     proc = domain_repo.run(str(BIN / "pre-commit"), "run", "--files", "sql/bad.sql",
                            "sql/legacy.sql", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_data_hook_is_opt_in_and_checks_bound_tables(domain_repo: Repo) -> None:
+    """`meshgov-data` runs only when listed; it validates the tables meshgov.yaml binds."""
+    domain_repo.write("meshgov.yaml", CONFIG + (
+        "  local: [policies/]\n"
+        "data:\n  sales_prod.published.ORDERS: {path: data/orders.csv}\n"))
+    domain_repo.write("policies/data.yaml", (
+        "kind: data\npolicies:\n  - id: SALES-D-001\n    title: Amounts are positive\n"
+        "    tables: [sales_prod.published.ORDERS]\n    column: amount\n    rule: positive\n"))
+    domain_repo.write("data/orders.csv", "id,amount\n1,10\n2,-5\n")
+    # only the code hook configured: the data policy does not run
+    domain_repo.write(".pre-commit-config.yaml", local_hook_config("meshgov"))
+    domain_repo.git("add", "-A")
+    proc = domain_repo.run(str(BIN / "pre-commit"), "run", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # opted in: the bad row blocks
+    domain_repo.write(".pre-commit-config.yaml", local_hook_config("meshgov", "meshgov-data"))
+    domain_repo.git("add", "-A")
+    proc = domain_repo.run(str(BIN / "pre-commit"), "run", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "SALES-D-001" in out and "meshgov data policies" in out
+    domain_repo.write("data/orders.csv", "id,amount\n1,10\n2,5\n")
+    domain_repo.git("add", "-A")
+    proc = domain_repo.run(str(BIN / "pre-commit"), "run", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
