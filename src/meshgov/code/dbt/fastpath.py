@@ -48,7 +48,17 @@ def _literal(node: ast.expr) -> Any:
     raise _Unsupported
 
 
+#: ``ref('m')``, ``ref('p', 'm')``, ``source('s', 't')``, ``var('x')`` with plain string arguments
+_SIMPLE_CALL = re.compile(
+    r"\s*(ref|source|var)\(\s*'([\w.\- ]*)'\s*(?:,\s*'([\w.\- ]*)'\s*)?\)\s*$"
+    r"|\s*(ref|source|var)\(\s*\"([\w.\- ]*)\"\s*(?:,\s*\"([\w.\- ]*)\"\s*)?\)\s*$")
+
+
 def _expression(expr: str, ns: Mapping[str, Any]) -> str:
+    m = _SIMPLE_CALL.match(expr)
+    if m:  # the common case, without Python's parser
+        name, a, b = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
+        return str(ns[name](a) if b is None else ns[name](a, b))
     try:
         tree = ast.parse(expr.strip(), mode="eval").body
     except SyntaxError:

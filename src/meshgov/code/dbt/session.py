@@ -43,6 +43,8 @@ from meshgov.core.yamlio import YamlError, loads
 
 FALLBACK_CATALOG = "main"  # Databricks' default catalog when meshgov.yaml names none
 FALLBACK_SCHEMA = "default"
+#: up to this many model inputs (pre-commit), only the property files naming them are parsed
+FEW_MODELS = 8
 _LITERAL_CFG = re.compile(r"\b(schema|alias|database|catalog)\s*=\s*['\"]([^'\"]+)['\"]")
 _CONFIG_CALL = re.compile(r"\{\{-?\s*config\s*\((.*?)\)\s*-?\}\}", re.S)
 
@@ -209,6 +211,13 @@ class DbtSession:
         """Parse the project's property files whose text mentions ``word`` (a model or source
         name) and were not parsed yet: one model's context never costs every file's parse."""
         self._index(state)
+        if len(state.parsed) == len(state.prop_files):
+            return
+        if len(self.model_inputs) > FEW_MODELS:  # many models: every file will be needed
+            for f in state.prop_files:
+                if f not in state.parsed:
+                    self._register(state, f)
+            return
         pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
         for f in state.prop_files:
             if f in state.parsed:
