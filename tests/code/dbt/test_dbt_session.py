@@ -67,6 +67,7 @@ def test_refs_and_sources_render_to_three_level_names(tmp_path: Path) -> None:
     assert "FROM sales_prod.published.a" in b.text  # the project's +schema, the domain's catalog
     assert b.dbt["relation"] == "sales_prod.gold.B_TABLE"
     assert b.dbt["refs"] == ["a"] and a.dbt["sources"] == [["crm", "customers"]]
+    assert b.dbt["depends_on"] == ["model.shop.a"] and a.dbt["depends_on"] == ["source.shop.crm.customers"]
     assert b.type == "dbt_model" and b.dbt["compiled_from"] == "jinja"
     from sqlglot import exp
 

@@ -402,7 +402,9 @@ class DbtSession:
             "relation": str(this) if node is None or not node.relation else node.relation,
             "refs": _unique(refs),
             "sources": _unique_lists(sources),
-            "depends_on": list(node.depends_on) if node else [],
+            "depends_on": list(node.depends_on) if node else _unique(
+                [f"model.{p or project.name}.{n}" for p, n in (rendered.refs if rendered else ())]
+                + [f"source.{project.name}.{a}.{b}" for a, b in (rendered.sources if rendered else ())]),
             "config": config,
             "materialized": config.get("materialized", "view"),
             "compiled_from": origin,
