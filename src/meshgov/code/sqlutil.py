@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -108,20 +109,27 @@ class DocFacts:
 
 # -- tables ------------------------------------------------------------------------------------
 
+_IDENTIFIER = exp.Identifier
+
 
 def table_parts(node: exp.Table) -> tuple[str, ...] | None:
     """Name parts as written, or None for table functions, paths and other non-names."""
-    this = node.this
-    if not isinstance(this, exp.Identifier):
+    args = node.args
+    this = args.get("this")
+    if type(this) is not _IDENTIFIER:
         return None
-    parts = [p.this for p in (node.args.get("catalog"), node.args.get("db"))
-             if isinstance(p, exp.Identifier)]
     name = this.this
-    if parts and parts[-1].lower() in PATH_FORMATS and (name.startswith("/") or ":/" in name):
-        return None
     if not isinstance(name, str) or not name:
         return None
-    return (*parts, name)
+    db = args.get("db")
+    if type(db) is not _IDENTIFIER:
+        return (name,)
+    catalog = args.get("catalog")
+    if db.this.lower() in PATH_FORMATS and (name.startswith("/") or ":/" in name):
+        return None
+    if type(catalog) is not _IDENTIFIER:
+        return (db.this, name)
+    return (catalog.this, db.this, name)
 
 
 def _table_role(node: exp.Table) -> tuple[str, exp.Expression | None]:
@@ -178,6 +186,22 @@ def _create_info(parent: exp.Expression | None) -> tuple[str, bool]:
 # -- functions ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=None)
+def class_names(cls: type[exp.Func]) -> frozenset[str]:
+    """Lower-case SQL names of a sqlglot function class (``Upper``: upper, ucase)."""
+    try:
+        return frozenset(n.lower() for n in cls.sql_names())
+    except NotImplementedError:
+        return frozenset()
+
+
+def may_be_called(node: exp.Func, names: frozenset[str] | set[str]) -> bool:
+    """Cheap pre-check: could the call match one of ``names`` (lower-case, bare or qualified)?"""
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower() in names
+    return not class_names(type(node)).isdisjoint(names)
+
+
 def function_call(node: exp.Func, text: str, statement: int) -> FunctionCall:
     """The names a call is known by (``text``: the document text its positions refer to)."""
     names: set[str] = set()
@@ -191,6 +215,7 @@ def function_call(node: exp.Func, text: str, statement: int) -> FunctionCall:
             if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", raw):
                 written = raw
         names.add(node.sql_name().lower())
+        names.update(class_names(type(node)))
     names.add(written.lower())
     parent = node.parent
     if isinstance(parent, exp.Dot) and parent.expression is node:

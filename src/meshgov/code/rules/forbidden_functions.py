@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from meshgov.code.document import CodeDocument
 from meshgov.code.registry import Param, Rule, Violation
-from meshgov.code.sqlutil import function_call
+from meshgov.code.sqlutil import function_call, may_be_called
 from meshgov.core.context import EvalContext
 from meshgov.core.model import Policy
 
@@ -22,8 +22,11 @@ def check(doc: CodeDocument, policy: Policy, ctx: EvalContext) -> Iterable[Viola
                  for f in RULE.param(policy, "functions", ctx) or ()}
     if not forbidden:
         return
+    bare = frozenset(n.rsplit(".", 1)[-1] for n in forbidden)
     for st in doc.facts.statements:
         for node in st.function_nodes:
+            if not may_be_called(node, bare):
+                continue
             call = function_call(node, doc.text, st.index)
             hit = next((forbidden[n] for n in sorted(call.names) if n in forbidden), None)
             if hit is None:
