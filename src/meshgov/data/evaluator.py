@@ -125,7 +125,7 @@ def validate_table(
     datetime_cols = tuple(c.column for c in items if c.policy.rule == "freshness" and c.column)
     env = RunnerEnv(root=ctx.config.root, gx=run.gx, name=f"meshgov_{index}",
                     timeout=float(binding.get("timeout_seconds") or 10.0),
-                    datetime_columns=datetime_cols)
+                    datetime_columns=datetime_cols, columns=_needed_columns(items))
     try:
         with quiet():
             src = opener(backend_of(binding))(table, binding, env)
@@ -156,14 +156,11 @@ def validate_table(
         limit = max(0, int(ctx.param(EXAMPLES_PARAM, 5) or 0))
         inline = limit > 0 and src.backend in INLINE_EXAMPLES
         try:
-            raw = {}
-            shown = [c for c in runnable if inline and _may_show(c, pii)]
-            hidden = [c for c in runnable if c not in shown]
-            for part, n, tag in ((shown, limit, "shown"), (hidden, 0, "hidden")):
-                if part:
-                    raw.update(run_suite(run.gx, f"{table}#{index}#{tag}", src.batch_definition,
-                                         src.batch_parameters, [c.config for c in part],
-                                         parameters=params, examples=n))
+            # in memory the rows are in the process anyway: one run computes counts and examples
+            # (PII examples are dropped below, never reported); SQL: examples in a second step
+            raw = run_suite(run.gx, f"{table}#{index}", src.batch_definition,
+                            src.batch_parameters, [c.config for c in runnable],
+                            parameters=params, examples=limit if inline else 0)
         except Exception as exc:  # noqa: BLE001 - GX failed for the whole batch
             return findings + [_table_fault(table, domain, runnable,
                                             f"validation failed: {_first_line(exc)}", path)]
@@ -188,6 +185,20 @@ def validate_table(
         return findings
     finally:
         src.close()
+
+
+def _needed_columns(items: Sequence[Compiled]) -> tuple[str, ...] | None:
+    """The columns the suite reads (column pruning), or None when a GX expectation named
+    directly may read the whole table (e.g. expect_table_columns_to_match_set)."""
+    if any(c.policy.rule == "expectation" for c in items):
+        return None
+    cols: dict[str, None] = {}
+    for c in items:
+        if c.column:
+            cols[c.column] = None
+        for w in c.policy.params.get("where") or ():
+            cols[w["column"]] = None
+    return tuple(cols)
 
 
 def _precheck(item: Compiled, columns: Mapping[str, str] | None) -> str | None:

@@ -23,6 +23,8 @@ class RunnerEnv:
     timeout: float = 10.0  # connect timeout in seconds (bindings may set timeout_seconds)
     #: columns the suite reads as timestamps (freshness) - file runners parse them
     datetime_columns: Sequence[str] = ()
+    #: the columns the suite reads (None: all); runners that load data may read only these
+    columns: Sequence[str] | None = None
 
 
 def _nothing() -> None:
