@@ -62,7 +62,6 @@ class Rendered:
     sources: tuple[tuple[str, str], ...] = ()
     config: Mapping[str, Any] = field(default_factory=dict, hash=False)
     placeholders: tuple[str, ...] = ()  # package macros rendered as placeholders
-    config_line: int | None = None
 
     def line_of(self, rendered_line: int) -> int:
         if 1 <= rendered_line <= len(self.lines):
@@ -376,7 +375,7 @@ class Renderer:
         source = normalize_newlines(source)  # jinja2 counts \r and \r\n as line breaks too
         fast = fast_render(source, self.ns, self._overridden)
         if fast is not None:
-            return self._rendered(fast, rec, source)
+            return self._rendered(fast, rec)
         rec = _Recorder()  # the fast path may have recorded before giving up
         self._box.rec = rec
         import jinja2  # noqa: PLC0415
@@ -403,7 +402,7 @@ class Renderer:
             raise RenderError("unrenderable Jinja: recursion too deep") from None
         except Exception as exc:  # noqa: BLE001 - a model's Jinja may raise anything (1/0, [][1])
             raise RenderError(f"unrenderable Jinja: {type(exc).__name__}: {exc}", _template_line(exc)) from None
-        return self._rendered(out, rec, source)
+        return self._rendered(out, rec)
 
     def render_text(self, text: str) -> str | None:
         """Render a short Jinja string of a property file (a source's database...); None when
@@ -421,7 +420,7 @@ class Renderer:
         return name in self.declared_macros
 
     @staticmethod
-    def _rendered(marked: str, rec: _Recorder, source: str) -> Rendered:
+    def _rendered(marked: str, rec: _Recorder) -> Rendered:
         text, lines = unmark(marked)
         return Rendered(
             text=text,
@@ -430,7 +429,6 @@ class Renderer:
             sources=tuple(rec.sources),
             config=dict(rec.config),
             placeholders=tuple(rec.placeholders),
-            config_line=_config_line(source),
         )
 
 
@@ -450,8 +448,3 @@ def _template_line(exc: BaseException) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-def _config_line(source: str) -> int | None:
-    m = re.search(r"\{\{-?\s*config\s*\(", source)
-    return source.count("\n", 0, m.start()) + 1 if m else None
