@@ -60,6 +60,8 @@ class _Project:
     manifest: Manifest | None = None
     manifest_loaded: bool = False
     prop_files: list[Path] = field(default_factory=list)  # property files under the model paths
+    folder_configs: dict[Path, dict[str, Any]] = field(default_factory=dict)  # by model file
+    default_schema: str | None = None
     parsed: set[Path] = field(default_factory=set)
     renderer: Renderer | None = None
     literal_config: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -281,8 +283,17 @@ class DbtSession:
         return state.renderer
 
     def _default_schema(self, state: _Project) -> str:
-        schema = state.project.folder_config(state.project.root / "x.sql").get("schema")
-        return schema if isinstance(schema, str) and schema else FALLBACK_SCHEMA
+        if state.default_schema is None:
+            schema = state.project.folder_config(state.project.root / "x.sql").get("schema")
+            state.default_schema = schema if isinstance(schema, str) and schema else FALLBACK_SCHEMA
+        return state.default_schema
+
+    def _folder_config(self, state: _Project, path: Path) -> dict[str, Any]:
+        """dbt_project.yml configs of a model file (a shallow copy of a per-file cache; merges
+        never mutate nested values)."""
+        if path not in state.folder_configs:
+            state.folder_configs[path] = state.project.folder_config(path)
+        return dict(state.folder_configs[path])
 
     # -- names -----------------------------------------------------------------------------
     def _literal_config(self, state: _Project, path: Path, source: str | None = None) -> dict[str, str]:
@@ -303,7 +314,7 @@ class DbtSession:
     def _relation(self, state: _Project, name: str, path: Path | None, source: str | None = None) -> Relation:
         cfg: dict[str, Any] = {}
         if path is not None:
-            cfg.update(state.project.folder_config(path))
+            cfg.update(self._folder_config(state, path))
             props = self._model_props(state, name)
             if props is not None:
                 cfg.update({k: v for k, v in props.config.items() if k in ("schema", "alias", "database", "catalog")})
@@ -368,7 +379,7 @@ class DbtSession:
                   node: ManifestModel | None, props: ModelProps | None,
                   rendered: Rendered | None, origin: str) -> dict[str, Any]:
         project = state.project
-        config: dict[str, Any] = dict(node.config) if node else project.folder_config(project.root / rel)
+        config: dict[str, Any] = dict(node.config) if node else self._folder_config(state, project.root / rel)
         if props is not None:
             for k, v in props.config.items():
                 merge_config(config, k, v)
