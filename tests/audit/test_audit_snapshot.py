@@ -119,3 +119,18 @@ def test_temp_files_are_not_snapshots(tmp_path: Path, name: str) -> None:
 
     (tmp_path / name).write_text("{}\n")
     assert [p.name for p in snapshot_files(tmp_path)] == (["a.jsonl"] if name == "a.jsonl" else [])
+
+
+def test_an_object_the_evaluators_choke_on_fails_only_its_workspace(tmp_path: Path) -> None:
+    from meshgov.audit.run import audit_command
+    from meshgov.core.context import RunOptions
+
+    for p in SNAPSHOT.glob("*.jsonl"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    # a table whose columns are not a list: valid JSON lines, but not what UC returns
+    write_snapshot(tmp_path, WorkspaceRef("odd", "https://odd"),
+                   [("table", {"full_name": "a.b.c", "columns": 7})], "t0", "t1")
+    report = audit_command(config=None, options=RunOptions(), snapshot=tmp_path, eval_workers=0)
+    ws = {w["name"]: w for w in report.to_dict()["workspaces"]}
+    assert ws["odd"]["status"] == "error" and ws["odd"]["error"]["type"] == "EvaluationError"
+    assert ws["sales-prod"]["status"] == ws["hr-prod"]["status"] == "ok"

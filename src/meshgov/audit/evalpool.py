@@ -19,8 +19,10 @@ from typing import Any
 
 from meshgov.audit.config import WorkspaceRef
 from meshgov.audit.evaluate import WorkspaceResult, evaluate_workspace
+from meshgov.audit.redact import scrub
 from meshgov.audit.snapshot import read_snapshot
 from meshgov.core.context import EvalContext
+from meshgov.core.errors import MeshgovError
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,22 @@ class WorkspaceEval:
 
 
 def evaluate_file(path: Path, ctx: EvalContext) -> WorkspaceEval:
+    """Read and evaluate one snapshot. An unexpected evaluator error fails this workspace only
+    (it is reported as an error for it); configuration and engine errors (``MeshgovError``)
+    concern every workspace and propagate."""
     snap = read_snapshot(path)
-    result = evaluate_workspace(snap, ctx) if snap.status == "ok" else None
+    if snap.status != "ok":
+        return WorkspaceEval(snap.workspace, snap.status, snap.crawled_at, snap.error,
+                             snap.problems, None)
+    try:
+        result = evaluate_workspace(snap, ctx)
+    except MeshgovError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one workspace's evaluation never stops the others
+        text = (str(exc).splitlines() or [""])[0]
+        error = {"type": "EvaluationError", "status": None,
+                 "message": scrub(f"{type(exc).__name__}: {text}")[:500]}
+        return WorkspaceEval(snap.workspace, "error", snap.crawled_at, error, snap.problems, None)
     return WorkspaceEval(snap.workspace, snap.status, snap.crawled_at, snap.error, snap.problems,
                          result)
 
