@@ -26,6 +26,30 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _spawned_children(pid: int) -> list[int]:
+    """The multiprocessing ``spawn`` workers whose parent is ``pid`` (from /proc)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes()
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in cmd:
+            out.append(int(d.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def _wait(cond, timeout: float = 60.0) -> None:
     t0 = time.monotonic()
     while not cond():
@@ -50,10 +74,15 @@ def test_killed_run_resumes_with_the_remaining_workspaces(lb, tmp_path: Path) ->
         snaps = lambda: sorted(p.name for p in audit_dir.glob("runs/*/workspaces/*.jsonl"))  # noqa: E731
         _wait(lambda: len(snaps()) == 3 and lb.requests("zz-blocked"))
         assert proc.poll() is None  # still running: blocked inside zz-blocked's crawl
+        workers = _spawned_children(proc.pid)  # evaluation worker processes
+        if (os.cpu_count() or 1) >= 2:
+            assert workers
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert snaps() == ["finance-dev.jsonl", "hr-prod.jsonl", "sales-prod.jsonl"]
+    # the killed run's evaluation workers do not outlive it (they watch their parent)
+    _wait(lambda: not any(_alive(w) for w in workers), timeout=20)
     (run,) = list((audit_dir / "runs").iterdir())
     assert not (run / "report.json").exists()  # the run did not finish
     # the blocked workspace's half-written temp file is not a snapshot

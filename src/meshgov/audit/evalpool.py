@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -70,6 +72,19 @@ def default_workers(workspaces: int) -> int:
     return min(cpus, 4, workspaces)
 
 
+def watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Worker initializer: exit when the audit process is gone (killed with SIGKILL, a worker
+    would otherwise wait forever: it holds both ends of the pool's queue pipe itself)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="meshgov-parent-watch", daemon=True).start()
+
+
 @dataclass
 class Pending:
     """A submitted evaluation. ``result()`` falls back to evaluating inline when the worker
@@ -97,7 +112,8 @@ class SnapshotEvaluator:
         # the progress callback is a closure of the CLI: not picklable, not needed by workers
         self.ctx = replace(ctx, options=replace(ctx.options, progress=None)) if workers else ctx
         self.pool = (ProcessPoolExecutor(max_workers=workers,
-                                         mp_context=multiprocessing.get_context("spawn"))
+                                         mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=watch_parent, initargs=(os.getpid(),))
                      if workers > 0 else None)
 
     def submit(self, path: Path) -> Pending:
