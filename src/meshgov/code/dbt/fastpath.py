@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from meshgov.code.dbt.lines import FIRST, mark_data
+from meshgov.code.dbt.lines import FIRST, mark_segment
 
 FAST_CALLS = frozenset({"ref", "source", "config", "var", "env_var", "is_incremental"})
 _FALSE_CONDITIONS = frozenset({"is_incremental()", "execute", "should_full_refresh()"})
@@ -89,33 +89,28 @@ def fast_render(source: str, ns: Mapping[str, Any], names_overridden: Callable[[
     """The rendered text with line markers (see :mod:`lines`), or None when unsupported."""
     if any(names_overridden(n) for n in FAST_CALLS | {"this"}):
         return None
-    pieces: list[tuple[str, Any]] = []  # ("data", (text, line)) | ("tag", (kind, body, line))
+    pieces: list[tuple[str, Any]] = []  # ("data", marked text) | ("tag", (kind, body, line))
     pos, line = 0, 1
     strip_next = False
     for m in _TOKEN.finditer(source):
         opener, lminus, body, rminus, closer = m.groups()
         if _CLOSE[opener] != closer:
             return None
-        data = source[pos : m.start()]
-        data_line = line
-        line += data.count("\n")
+        # marked as for jinja2 (lines.mark_lines), then stripped as jinja2's lexer does
+        data, line = mark_segment(source[pos : m.start()], line, bool(lminus))
         if strip_next:
-            stripped = data.lstrip()
-            data_line += data[: len(data) - len(stripped)].count("\n")
-            data = stripped
+            data = data.lstrip()
         if lminus:
             data = data.rstrip()
-        pieces.append(("data", (data, data_line)))
+        pieces.append(("data", data))
         pieces.append(("tag", (opener, body, line)))
         line += m.group(0).count("\n")
         strip_next = bool(rminus)
         pos = m.end()
-    data, data_line = source[pos:], line
+    data = mark_segment(source[pos:], line, False)[0]
     if strip_next:
-        stripped = data.lstrip()
-        data_line += data[: len(data) - len(stripped)].count("\n")
-        data = stripped
-    pieces.append(("data", (data, data_line)))
+        data = data.lstrip()
+    pieces.append(("data", data))
     if "{{" in source[pos:] or "{%" in source[pos:] or "{#" in source[pos:]:
         return None  # an unclosed tag: let jinja2 report it
     out: list[str] = [FIRST]
@@ -137,8 +132,7 @@ def _block(pieces: list[tuple[str, Any]], i: int, out: list[str], ns: Mapping[st
         kind, value = pieces[i]
         if kind == "data":
             if emit:
-                text, line = value
-                mark_data(text, line, out)
+                out.append(value)
             i += 1
             continue
         opener, body, _line = value

@@ -1,9 +1,12 @@
 """Line markers: how rendered dbt SQL keeps the source line of every line.
 
-Before rendering, a marker carrying the source line is put after every newline of template
-*data*; after rendering, each output line takes the line of the marker it starts with (or of
-the last marker seen), and the markers are removed. Markers use private-use characters that
-never occur in SQL (and are removed from the source first).
+Before rendering, a marker carrying its source line is put in the template *data* right before
+the first non-blank character of every line (and at the end of a blank line that a tag
+follows, so that the tag's output is marked too). Markers sit next to content, never inside a
+run of whitespace that jinja2's ``{%-`` / ``-%}`` would strip, so once removed the rendered
+text is exactly what jinja2 renders without them. After rendering, each output line takes the
+last marker seen before its first non-blank character. Markers are private-use characters
+(removed from the source first).
 """
 
 from __future__ import annotations
@@ -25,62 +28,69 @@ def normalize_newlines(text: str) -> str:
 
 
 def mark_lines(source: str) -> str:
-    """Put a line marker at the start of each source line that begins inside template data."""
+    """The template with a line marker before the first content of each line of its data."""
     source = source.replace("\ue000", "").replace("\ue001", "")
     out: list[str] = [FIRST]
     pos = 0
     line = 1
     for m in _TAG.finditer(source):
-        line = mark_data(source[pos : m.start()], line, out)
-        out.append(m.group(0))
-        line += m.group(0).count("\n")
+        tag = m.group(0)
+        marked, line = mark_segment(source[pos : m.start()], line, left_strip(tag))
+        out.append(marked)
+        out.append(tag)
+        line += tag.count("\n")
         pos = m.end()
-    mark_data(source[pos:], line, out)
+    out.append(mark_segment(source[pos:], line, False)[0])
     return "".join(out)
 
 
-def mark_data(data: str, line: int, out: list[str]) -> int:
-    """Append template data with a marker after each newline; return the line it ends on."""
+def left_strip(tag: str) -> bool:
+    """True when the tag strips the whitespace before it (``{{-``, ``{%-``, ``{#-``)."""
+    return tag[2:3] == "-"
+
+
+def mark_segment(data: str, line: int, strip_before_next: bool) -> tuple[str, int]:
+    """Template data between two tags (its first line continues the current line), marked;
+    and the line it ends on. A blank last line gets a marker (for the tag that follows)
+    unless that tag strips the whitespace before it."""
     if "\n" not in data:
-        out.append(data)
-        return line
+        return data, line
     pieces = data.split("\n")
-    out.append(pieces[0])
-    for piece in pieces[1:]:
+    out = [pieces[0]]
+    last = len(pieces) - 1
+    for k in range(1, len(pieces)):
+        piece = pieces[k]
         line += 1
-        out.append(f"\n\ue000{line}\ue001{piece}")
-    return line
+        content = piece.lstrip()
+        if content:
+            lead = len(piece) - len(content)
+            out.append(f"{piece[:lead]}\ue000{line}\ue001{content}")
+        elif k == last and not strip_before_next:
+            out.append(f"{piece}\ue000{line}\ue001")
+        else:
+            out.append(piece)
+    return "\n".join(out), line
 
 
 def unmark(rendered: str) -> tuple[str, tuple[int, ...]]:
-    """Strip the markers; return the text and the source line of each of its lines.
-
-    A line that starts with a marker takes its number; any other line takes the number of the
-    last marker before it.
-    """
+    """Strip the markers; return the text and the source line of each of its lines: the last
+    marker seen before the line's first non-blank character (before its end when blank)."""
     parts = _MARK.split(rendered)  # text, number, text, number, text...
     lines: list[int] = []
     current = 1
-    pending = True  # a line has started and has no number yet
-    for i in range(0, len(parts), 2):
-        if i:
-            current = int(parts[i - 1])
-            if pending:
-                lines.append(current)
-                pending = False
-        seg = parts[i]
-        if not seg:
+    assigned: int | None = None  # the open line's number, once its content has started
+    for i, part in enumerate(parts):
+        if i % 2:
+            current = int(part)
             continue
-        if pending:
-            lines.append(current)
-            pending = False
-        n = seg.count("\n")
-        if n:
-            if seg.endswith("\n"):
-                lines.extend([current] * (n - 1))
-                pending = True
-            else:
-                lines.extend([current] * n)
-    if pending:
-        lines.append(current)
+        if not part:
+            continue
+        pieces = part.split("\n")
+        for k, piece in enumerate(pieces):
+            if k:
+                lines.append(current if assigned is None else assigned)
+                assigned = None
+            if assigned is None and piece.strip():
+                assigned = current
+    lines.append(current if assigned is None else assigned)
     return "".join(parts[0::2]), tuple(lines)

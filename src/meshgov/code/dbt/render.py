@@ -8,10 +8,10 @@ Macros of installed packages (``dbt_utils.star(...)``, ``adapter.dispatch(...)``
 placeholder identifier ``__pkg__macro__`` because packages are never installed. Any other
 unknown name that is called is an error: the model is unrenderable (as it would be for dbt).
 
-Line map: before rendering, a marker carrying the source line is put at the start of every
-line of template *data*; after rendering, each output line is mapped to the line of the last
-marker seen, and the markers are removed. ``{% if %}`` blocks, loops and multi-line
-``config(...)`` calls therefore keep findings on the line the developer edits.
+Line map (:mod:`meshgov.code.dbt.lines`): markers carrying source lines are put before the
+content of every line of template data, in places jinja2's whitespace control never strips,
+so ``{% if %}`` blocks, loops and multi-line ``config(...)`` calls keep findings on the line
+(and column) the developer edits. Simple models skip jinja2 altogether (:mod:`fastpath`).
 """
 
 from __future__ import annotations
