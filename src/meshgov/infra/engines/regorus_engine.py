@@ -50,12 +50,21 @@ class RegorusEngine:
         return UNDEFINED if value is None else value
 
     def evaluate(self, rules: Sequence[str], docs: Sequence[Mapping[str, Any]]) -> list[Any]:
-        out = []
-        engine = self._engine
-        dumps = json.dumps
-        for rule, doc in zip(rules, docs):
-            engine.set_input_json(dumps(doc))
-            out.append(self._eval(rule))
+        out: list[Any] = []
+        append = out.append
+        set_input = self._engine.set_input_json
+        eval_json = self._engine.eval_rule_as_json
+        encode = json.JSONEncoder(separators=(",", ":")).encode
+        loads = json.loads
+        for rule, doc in zip(rules, docs):  # the hot loop: one evaluation per resource
+            set_input(encode(doc))
+            try:
+                raw = eval_json(rule)
+            except RuntimeError:
+                append(self._eval(rule))  # re-raise as an EngineError with the message
+                continue
+            value = loads(raw) if raw is not None else None
+            append(UNDEFINED if value is None else value)
         return out
 
     def query(self, rule: str) -> Any:
