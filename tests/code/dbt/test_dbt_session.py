@@ -302,3 +302,21 @@ def test_jinja_in_source_and_schema_names_is_rendered(tmp_path: Path) -> None:
     assert "FROM crm_prod.published_raw.customers AS c" in x.text
     assert "JOIN sales_prod.odd.t AS t" in x.text  # unrenderable name: the domain's catalog
     assert x.dbt["sources"] == [["crm", "customers"], ["odd", "t"]]
+
+
+def test_findings_after_whitespace_controlled_loops_keep_line_and_column(tmp_path: Path) -> None:
+    model = (
+        "{% set methods = ['card', 'coupon'] %}\n"            # 1
+        "SELECT\n"                                             # 2
+        "    o.order_id,\n"                                    # 3
+        "    {% for m in methods -%}\n"                        # 4
+        "    SUM(CASE WHEN p.method = '{{ m }}' THEN p.amount END) AS {{ m }}_amount,\n"  # 5
+        "    {% endfor -%}\n"                                  # 6
+        "    current_user() AS who\n"                          # 7
+        "FROM {{ ref('a') }} AS o\n"                           # 8
+        "JOIN sales_prod.raw.payments AS p ON p.order_id = o.order_id\n"
+        "GROUP BY o.order_id\n"
+    )
+    write_project(tmp_path, dict(FILES, **{"models/c.sql": model}))
+    (f,) = run(tmp_path, ["models/c.sql"], ["MG-C-005"])
+    assert (f.location.line, f.location.column) == (7, 5)
