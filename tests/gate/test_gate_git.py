@@ -306,3 +306,11 @@ def test_unusual_file_names_are_not_mangled(repo: Repo, gate) -> None:
     code, out, _ = gate("--base", "main", "-f", "json")
     assert code == 1
     assert _ids(_json(out)) == [("MG-C-002", "sql/weekly sales é.sql")]
+
+
+def test_without_git_on_path_is_a_usage_error(repo: Repo, gate, monkeypatch, tmp_path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    code, _, err = gate("--base", "main")
+    assert code == 2 and "git is not installed" in err
