@@ -57,6 +57,12 @@ def _err(proc: subprocess.CompletedProcess[bytes]) -> str:
 def toplevel(cwd: Path) -> Path:
     """The top level of the work tree containing ``cwd``; GitError outside a git work tree."""
     proc = run_git(["rev-parse", "--show-toplevel"], cwd)
+    if proc.returncode != 0 and b"dubious ownership" in proc.stderr:
+        raise GitError(
+            f"git refuses to work in {cwd}: the repository belongs to another user (typical in "
+            f"CI containers); allow it with `git config --global --add safe.directory '*'` "
+            "or run as the owner"
+        )
     if proc.returncode != 0 or not proc.stdout.strip():
         raise GitError(
             f"{cwd} is not inside a git work tree ({_err(proc)}); `meshgov gate` compares git "
