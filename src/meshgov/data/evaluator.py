@@ -38,6 +38,8 @@ EXAMPLES_PARAM = "data.max_unexpected_examples"
 #: unexpected rows are known anyway); on SQL backends a second run asks only the failing checks
 #: for examples (see bench/RESULTS.md, ## data)
 INLINE_EXAMPLES = frozenset({"files", "spark"})
+#: rows of the sample in which SQL backends look for example values first
+SAMPLE_ROWS = 10_000
 
 #: rule -> the column type classes it can check ("other" = unknown type, always let through)
 NEEDS_TYPE: Mapping[str, frozenset[str]] = {
@@ -300,18 +302,33 @@ def _examples(
     limit: int,
 ) -> dict[str, list[Any]]:
     """Second step: example values for failing row-level checks on non-PII columns only."""
-    from meshgov.data.gxrun import run_suite
+    from meshgov.data.gxrun import quiet, run_suite
 
     wanted = [c for c, _ in failing if _may_show(c, pii)]
     if limit <= 0 or not wanted:
         return {}
-    try:
-        raw = run_suite(run.gx, f"{table}#{index}#examples", src.batch_definition,
-                        src.batch_parameters, [c.config for c in wanted], parameters=dict(params),
-                        examples=limit)
-    except Exception:  # noqa: BLE001 - examples are a nicety; the counts are already known
-        return {}
-    return {pid: _partial(res.result, limit) for pid, res in raw.items()}
+    out: dict[str, list[Any]] = {}
+    # first in a sample of the table (cheap): an unexpected value found there is one of the
+    # table's (row-level checks; for `unique`, duplicates within the sample are duplicates)
+    if src.sample is not None:
+        try:
+            with quiet():
+                sample = src.sample(SAMPLE_ROWS)
+            raw = run_suite(run.gx, f"{table}#{index}#sample", sample, src.batch_parameters,
+                            [c.config for c in wanted], parameters=dict(params), examples=limit)
+            out = {pid: vals for pid, res in raw.items() if (vals := _partial(res.result, limit))}
+        except Exception:  # noqa: BLE001 - fall back to the whole table below
+            out = {}
+    rest = [c for c in wanted if c.policy.id not in out]
+    if rest:  # rare failures: look in the whole table
+        try:
+            raw = run_suite(run.gx, f"{table}#{index}#examples", src.batch_definition,
+                            src.batch_parameters, [c.config for c in rest],
+                            parameters=dict(params), examples=limit)
+        except Exception:  # noqa: BLE001 - examples are a nicety; the counts are already known
+            return out
+        out.update({pid: _partial(res.result, limit) for pid, res in raw.items()})
+    return out
 
 
 def _partial(result: Mapping[str, Any], limit: int) -> list[Any]:

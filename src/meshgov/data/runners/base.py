@@ -44,6 +44,9 @@ class TableSource:
     #: distinct non-null values of a column (referential rules read the referenced table)
     distinct: Callable[[str], list[Any]] = field(default=lambda column: [], hash=False)
     close: Callable[[], None] = field(default=_nothing, hash=False)
+    #: a GX batch definition over at most n rows of the table (SQL: ``LIMIT n``), where example
+    #: values of failing checks are looked for first; None when the backend has none
+    sample: Callable[[int], Any] | None = field(default=None, hash=False)
 
 
 def type_class_of_python(py: type | None) -> str:

@@ -120,6 +120,16 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
             rows = conn.execute(sa.select(tbl.c[column]).distinct().where(tbl.c[column].isnot(None)))
             return [r[0] for r in rows]
 
+    def sample(limit: int) -> Any:
+        if query:
+            sql = f"SELECT * FROM ({query}) AS meshgov_q LIMIT {int(limit)}"
+        else:
+            stmt = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema)).limit(limit)
+            sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        ds = env.gx.data_sources.get(env.name)
+        return ds.add_query_asset(f"{env.name}_sample", query=sql).add_batch_definition_whole_table(
+            "sample")
+
     return TableSource(
         table=table,
         backend="sql",
@@ -128,6 +138,7 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
         shown=shown_url(url),
         distinct=distinct,
         close=engine.dispose,
+        sample=sample,
     )
 
 
