@@ -305,3 +305,9 @@ def test_markers_never_change_what_jinja2_renders(parts: list[str]) -> None:
     text, lines = unmark(env.from_string(mark_lines(source)).render(ref=lambda n: n, this="T", i=0))
     assert text == expected
     assert all(1 <= line <= source.count("\n") + 1 for line in lines)
+
+
+def test_huge_loops_are_refused_not_run() -> None:
+    with pytest.raises(RenderError) as err:
+        render("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}")
+    assert "range()" in err.value.message

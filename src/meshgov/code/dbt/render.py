@@ -307,6 +307,7 @@ class Renderer:
             "return": _return,
             "tojson": lambda obj, *a, **k: json.dumps(obj, default=str),
             "fromjson": lambda s, default=None: _safe_json(s, default),
+            "range": _small_range,
             "zip": zip,
             "set": set,
             "run_started_at": _FIXED_TIME,
@@ -430,6 +431,16 @@ class Renderer:
             config=dict(rec.config),
             placeholders=tuple(rec.placeholders),
         )
+
+
+MAX_RANGE = 10_000  # a model's loops stay small; nested big ranges would stall a pre-commit
+
+
+def _small_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise _CompilerError(f"range() of {len(rng)} items is longer than {MAX_RANGE}")
+    return rng
 
 
 def _safe_json(s: Any, default: Any) -> Any:
