@@ -25,6 +25,15 @@ ANY_TYPE = "any"  # entry rule for resource types no policy names
 
 
 @dataclass(frozen=True)
+class PolicyRules:
+    """One policy of an entry rule: its id and the full paths of its deny/warn rules (if any)."""
+
+    policy_id: str
+    deny: str | None
+    warn: str | None
+
+
+@dataclass(frozen=True)
 class Pack:
     modules: tuple[RegoModule, ...]
     #: package path ("meshgov.infra.cluster.workers") -> policy
@@ -51,24 +60,32 @@ class Pack:
         return (*self.modules, *self.generated())
 
 
-def _rules_of(policy_module: RegoModule) -> str:
-    ref = f"data.{policy_module.package}"
-    deny = f"{ref}.deny" if "deny" in policy_module.rules else "set()"
-    warn = f"{ref}.warn" if "warn" in policy_module.rules else "set()"
-    return f"[{deny}, {warn}]"
+def entry_items(pack: Pack, rule: str) -> tuple[PolicyRules, ...]:
+    """The policies an entry rule collects, by policy id, with their deny/warn rule paths."""
+    by_pkg = {m.package: m for m in pack.modules if m.package in pack.policies}
+    items = []
+    for pkg, policy in sorted(pack.policies.items(), key=lambda kv: kv[1].id):
+        types = policy.scope.get("resource_types") or []
+        if not types or (rule != ANY_TYPE and rule in types):
+            mod = by_pkg[pkg]
+            items.append(PolicyRules(policy.id,
+                                     f"data.{pkg}.deny" if "deny" in mod.rules else None,
+                                     f"data.{pkg}.warn" if "warn" in mod.rules else None))
+    return tuple(items)
+
+
+def entry_expansions(pack: Pack) -> dict[str, tuple[PolicyRules, ...]]:
+    """Full entry rule path -> the policy rules it collects (an engine may evaluate them itself)."""
+    return {f"data.{ENTRY_PACKAGE}.{rule}": entry_items(pack, rule)
+            for rule in sorted(set(pack.entries.values()) | {ANY_TYPE})}
 
 
 def entry_module(pack: Pack) -> RegoModule:
-    by_pkg = {m.package: m for m in pack.modules if m.package in pack.policies}
     lines = [f"package {ENTRY_PACKAGE}", "", "import rego.v1", ""]
     for rule in sorted(set(pack.entries.values()) | {ANY_TYPE}):
-        items = []
-        for pkg, policy in sorted(pack.policies.items(), key=lambda kv: kv[1].id):
-            types = policy.scope.get("resource_types") or []
-            if not types or (rule != ANY_TYPE and rule in types):
-                items.append(f"\t{json.dumps(policy.id)}: {_rules_of(by_pkg[pkg])},")
         lines.append(f"{rule} := {{")
-        lines.extend(items)
+        for item in entry_items(pack, rule):
+            lines.append(f"\t{json.dumps(item.policy_id)}: [{item.deny or 'set()'}, {item.warn or 'set()'}],")
         lines.append("}")
         lines.append("")
     text = "\n".join(lines)

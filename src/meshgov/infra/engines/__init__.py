@@ -10,11 +10,13 @@ The default embedded engine is chosen by the figures in bench/RESULTS.md (``## i
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from meshgov.core.context import RunOptions
 from meshgov.core.errors import EngineError
 from meshgov.infra.engines.base import UNDEFINED, Engine
 from meshgov.infra.metadata import RegoModule
-from meshgov.infra.pack import Pack, entry_module
+from meshgov.infra.pack import Pack, PolicyRules, entry_expansions, entry_module
 
 EMBEDDED = ("regorus", "regopy")
 
@@ -29,12 +31,13 @@ def default_embedded() -> str:
 
 
 def open_embedded(name: str | None, modules: tuple[RegoModule, ...], data_json: str,
-                  entrypoints: tuple[str, ...] = ()) -> Engine:
+                  entrypoints: tuple[str, ...] = (),
+                  expansions: Mapping[str, Sequence[PolicyRules]] | None = None) -> Engine:
     chosen = name or default_embedded()
     if chosen == "regorus":
         from meshgov.infra.engines.regorus_engine import RegorusEngine  # noqa: PLC0415
 
-        return RegorusEngine(modules, data_json)
+        return RegorusEngine(modules, data_json, expansions)
     if chosen == "regopy":
         from meshgov.infra.engines.regopy_engine import RegopyEngine  # noqa: PLC0415
 
@@ -56,4 +59,4 @@ def open_engine(options: RunOptions, pack: Pack) -> Engine:
     name = options.embedded_engine or (options.engine if options.engine != "embedded" else None)
     # the batch module is for OPA only (regopy 1.5.2 aborts on `with input as` in a comprehension)
     modules = (*pack.modules, entry_module(pack))
-    return open_embedded(name, modules, pack.data_json, tuple(pack.entry_rules()))
+    return open_embedded(name, modules, pack.data_json, tuple(pack.entry_rules()), entry_expansions(pack))

@@ -9,8 +9,11 @@ from typing import Any
 from meshgov.core.errors import EngineError
 from meshgov.infra.engines.base import UNDEFINED, parse_json, syntax_error
 from meshgov.infra.metadata import RegoModule
+from meshgov.infra.pack import PolicyRules
 
 NAME = "regorus"
+#: what eval_rule_as_json answers for an undefined rule in hobofan-regorus 0.2.5
+UNDEFINED_JSON_TEXT = '"<undefined>"'
 
 
 def available() -> bool:
@@ -24,7 +27,12 @@ def available() -> bool:
 class RegorusEngine:
     name = NAME
 
-    def __init__(self, modules: Sequence[RegoModule], data_json: str) -> None:
+    def __init__(self, modules: Sequence[RegoModule], data_json: str,
+                 expansions: Mapping[str, Sequence[PolicyRules]] | None = None) -> None:
+        #: entry rule -> its policies' deny/warn rules, evaluated one by one instead of the entry
+        #: rule: regorus 0.2.5 spends ~8 µs resolving each `data.<package>.deny` reference made
+        #: from inside a rule, ~2 µs on a direct evaluation (same values, same findings)
+        self._expansions = dict(expansions or {})
         try:
             import hobofan_regorus  # noqa: PLC0415 - optional extra, imported on use
         except ImportError:
@@ -56,8 +64,13 @@ class RegorusEngine:
         eval_json = self._engine.eval_rule_as_json
         encode = json.JSONEncoder(separators=(",", ":")).encode
         loads = json.loads
-        for rule, doc in zip(rules, docs):  # the hot loop: one evaluation per resource
+        expansions = self._expansions
+        for rule, doc in zip(rules, docs):  # the hot loop: one input per resource
             set_input(encode(doc))
+            parts = expansions.get(rule)
+            if parts is not None:
+                append(self._expanded(parts))
+                continue
             try:
                 raw = eval_json(rule)
             except RuntimeError:
@@ -66,6 +79,35 @@ class RegorusEngine:
             value = loads(raw) if raw is not None else None
             append(UNDEFINED if value is None else value)
         return out
+
+    def _expanded(self, parts: Sequence[PolicyRules]) -> Any:
+        """The entry rule's value {policy id: [deny, warn]} from its policies' rules.
+
+        Policies with no result are left out (the entry rule lists them with two empty sets;
+        findings are the same). Undefined when a deny/warn rule is (as the entry rule would be).
+        """
+        eval_json = self._engine.eval_rule_as_json
+        value: dict[str, list[Any]] = {}
+        for part in parts:
+            pair: list[Any] = [[], []]
+            for i, rule in ((0, part.deny), (1, part.warn)):
+                if rule is None:
+                    continue
+                try:
+                    raw = eval_json(rule)
+                except RuntimeError:
+                    raw = None
+                if raw == "[]":
+                    continue
+                if raw == UNDEFINED_JSON_TEXT:
+                    return UNDEFINED
+                got = self._eval(rule) if raw is None else json.loads(raw)
+                if got is UNDEFINED:
+                    return UNDEFINED
+                pair[i] = got
+            if pair[0] or pair[1]:
+                value[part.policy_id] = pair
+        return value
 
     def query(self, rule: str) -> Any:
         self._engine.set_input_json("{}")
