@@ -22,7 +22,9 @@ missing contains tag if {
 
 deny contains r if {
 	input.type == "cluster"
-	count(missing) > 0
+	present := object.get(input.spec, "custom_tags", {})
+	some tag in data.meshgov.params.infra.cluster.required_tags
+	object.get(present, tag, "") == ""
 	not "custom_tags" in input.unknown
 	r := {"msg": data.meshgov.lib.fmt(["cluster is missing required custom_tags: ", concat(", ", sort([t | some t in missing]))]), "resource": input.address, "field": "custom_tags"}
 }

@@ -18,8 +18,8 @@ broad := {lower(p) | some p in data.meshgov.params.infra.grants.broad_principals
 deny contains r if {
 	input.type == "grants"
 	some g in input.spec.grants
-	lower(g.principal) in broad
 	some priv in g.privileges
 	priv in {"ALL_PRIVILEGES", "MANAGE"}
+	lower(g.principal) in broad
 	r := {"msg": data.meshgov.lib.fmt([priv, " granted to the broad group '", g.principal, "' on ", input.spec.securable_type, " ", input.spec.securable_name]), "resource": input.address, "field": "grants"}
 }

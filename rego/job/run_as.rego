@@ -13,9 +13,10 @@ package meshgov.infra.job.run_as
 import rego.v1
 
 
-# an application id: 8-4-4-4-12 hexadecimal digits
+# an application id: 8-4-4-4-12 hexadecimal digits (36 characters, checked first: cheap)
 uuid(x) if {
 	is_string(x)
+	count(x) == 36
 	[count(p) | some p in split(x, "-")] == [8, 4, 4, 4, 12]
 	trim(lower(x), "0123456789abcdef-") == ""
 }
@@ -29,6 +30,7 @@ service_principal if data.meshgov.lib.unknown("run_as.service_principal_name")
 
 deny contains r if {
 	input.type == "job"
+	not object.get(object.get(input.spec, "run_as", {}), "service_principal_name", "") != ""
 	not service_principal
 	r := {"msg": "job does not run as a service principal (run_as.service_principal_name is not set)", "resource": input.address, "field": "run_as"}
 }

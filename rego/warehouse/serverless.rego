@@ -17,15 +17,15 @@ serverless if input.spec.enable_serverless_compute == true
 
 deny contains r if {
 	input.type == "warehouse"
+	not input.spec.enable_serverless_compute == true
 	data.meshgov.params.infra.warehouse.require_serverless == true
-	not serverless
 	r := {"msg": "SQL warehouse is not serverless (enable_serverless_compute is not true)", "resource": input.address, "field": "enable_serverless_compute"}
 }
 
 deny contains r if {
 	input.type == "warehouse"
+	not input.spec.enable_serverless_compute == true
 	data.meshgov.params.infra.warehouse.require_serverless != true
-	not serverless
 	upper(object.get(input.spec, "warehouse_type", "CLASSIC")) != "PRO"
 	r := {"msg": "SQL warehouse is neither serverless nor PRO (warehouse_type CLASSIC)", "resource": input.address, "field": "warehouse_type"}
 }

@@ -18,3 +18,7 @@ test_too_large_fails if {
 test_unknown_size_fails if count(deny) == 1 with input as wh("Huge")
 
 test_other_types_ignored if count(deny) == 0 with input as {"type": "cluster", "address": "c", "spec": {}, "context": {}, "unknown": []}
+
+test_rank_matches_lib_sizes if {
+	rank == {s: i | some i, s in data.meshgov.lib.sizes}
+}
