@@ -267,9 +267,7 @@ def analyze(doc: CodeDocument) -> DocFacts:
         stars: list[exp.Expression] = []
         raw_tables: list[exp.Table] = []
         has_with = False
-        for node in stmt.walk(bfs=False):
-            if not isinstance(node, _INTERESTING):
-                continue
+        for node in stmt.find_all(*_INTERESTING, bfs=False):
             t = type(node)
             if t is table_t:
                 raw_tables.append(node)  # type: ignore[arg-type]
