@@ -15,7 +15,7 @@ from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
 from meshgov.core.errors import EngineError
-from meshgov.core.model import Finding, Location, Policy, Severity, Subject
+from meshgov.core.model import Finding, Location, Policy, Severity, Subject, fingerprint
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.normalize.files import load_input
 from meshgov.infra.redact import redact_text, redact_value
@@ -65,6 +65,7 @@ def _finding(res: Resource, policy: Policy, severity: Severity, result: Any,
     for key in ("target", "workspace", "job"):
         if key in res.context:
             evidence[key] = res.context[key]
+    # built once with its fingerprint (what Finding.with_fingerprint computes, without the copy)
     return Finding(
         policy_id=policy.id,
         kind="infra",
@@ -74,7 +75,8 @@ def _finding(res: Resource, policy: Policy, severity: Severity, result: Any,
         subject=Subject(res.subject_type, res.address, domain),
         location=Location(res.source.path, res.source.line),
         evidence=evidence,
-    ).with_fingerprint(str(evidence.get("field", "")), msg)
+        fingerprint=fingerprint(policy.id, res.address, str(evidence.get("field", "")), msg),
+    )
 
 
 def to_findings(res: Resource, value: Any, by_id: Mapping[str, Policy],
