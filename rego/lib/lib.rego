@@ -46,8 +46,8 @@ unknown(field) if field in input.unknown
 
 # A message from parts: strings as they are, other values as JSON. (Used instead of sprintf,
 # whose output differs between the embedded engines.)
-fmt(parts) := concat("", [s | some p in parts; s := _str(p)])
+fmt(parts) := concat("", [_str(p) | some p in parts])
 
+# (one definition with else: regorus evaluates the second branch only for non-strings)
 _str(x) := x if is_string(x)
-
-_str(x) := json.marshal(x) if not is_string(x)
+else := json.marshal(x)
