@@ -10,6 +10,11 @@ is timed: median of ``--runs`` runs, wall and CPU time (the machine is shared: C
 steadier figure). "resources/s" counts resource documents evaluated against the whole pack;
 "policy evals/s" counts (resource, applicable policy) pairs. Then ``meshgov check plan.json``
 on a 1,000-change plan is timed end to end as a subprocess (median of 5, wall).
+
+``--baseline REV`` also times the same plans with the code and pack of git revision REV
+(``git archive`` of src/, rego/, checks/, bench/ into a temporary directory, run in a child
+process with that src/ first on the path), each size right after the current code's, so that
+before and after are measured side by side under the same load.
 """
 
 from __future__ import annotations
@@ -83,6 +88,28 @@ def time_eval(engine: str, resources: list, runs: int) -> tuple[float, float, in
     return statistics.median(walls), statistics.median(cpus), findings
 
 
+def baseline_tree(rev: str, dest: Path) -> Path:
+    """Extract src/, rego/, checks/ and bench/ of git revision ``rev`` into ``dest``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src", "rego", "checks", "bench"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def time_eval_in(tree: Path, engine: str, n: int, runs: int) -> tuple[float, float, int]:
+    """``time_eval`` of the code and pack in ``tree`` (a baseline), in a child process."""
+    code = ("import json, sys; sys.path[:0] = [sys.argv[1] + '/src', sys.argv[1] + '/bench']\n"
+            "import infra_bench as B; from infra_plan import generated\n"
+            "from meshgov.infra.normalize.terraform import from_plan\n"
+            "res = from_plan(json.dumps(generated(int(sys.argv[3]))), 'plan.json')\n"
+            "print(json.dumps(B.time_eval(sys.argv[2], res, int(sys.argv[4]))))\n")
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    out = subprocess.run([sys.executable, "-c", code, str(tree), engine, str(n), str(runs)],
+                         capture_output=True, text=True, check=True, env=env, cwd=tree).stdout
+    wall, cpu, findings = json.loads(out.strip().splitlines()[-1])
+    return wall, cpu, findings
+
+
 def end_to_end(runs: int = 5) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         plan = Path(tmp) / "plan.json"
@@ -108,7 +135,14 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--engines", default="regorus,regopy" if available() else "regopy")
+    ap.add_argument("--baseline", metavar="REV", help="also time git revision REV, side by side")
+    ap.add_argument("--no-end-to-end", action="store_true")
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run(args, baseline_tree(args.baseline, Path(tmp)) if args.baseline else None)
+
+
+def run(args: argparse.Namespace, baseline: Path | None) -> None:  # noqa: C901
     print(f"machine: {machine()}")
     print(f"versions: {versions()}")
     cat = load_catalog(default_config(ROOT), ("infra",))
@@ -121,11 +155,18 @@ def main() -> None:
         for n in sizes:
             res = plans[n]
             runs = args.runs if len(res) <= 20000 else max(1, args.runs - 2)
-            wall, cpu, findings = time_eval(engine, res, runs)
-            base.setdefault(engine, cpu)
-            print(f"{engine:8} {n:>8} {len(res):>9} {wall:>8.3f} {cpu:>8.3f} {len(res) / cpu:>18,.0f} "
-                  f"{applicable(res, cat) / cpu:>21,.0f} {findings:>8}  "
-                  f"(x{cpu / base[engine]:.1f} the CPU time of {sizes[0]})", flush=True)
+            rows = [("", time_eval(engine, res, runs))]
+            if baseline is not None:
+                rows.append((f"{args.baseline}", time_eval_in(baseline, engine, n, runs)))
+            for label, (wall, cpu, findings) in rows:
+                key = f"{engine} {label}"
+                base.setdefault(key, cpu)
+                print(f"{engine:8} {n:>8} {len(res):>9} {wall:>8.3f} {cpu:>8.3f} {len(res) / cpu:>18,.0f} "
+                      f"{applicable(res, cat) / cpu:>21,.0f} {findings:>8}  "
+                      f"(x{cpu / base[key]:.1f} the CPU time of {sizes[0]}){'  baseline ' + label if label else ''}  "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+    if args.no_end_to_end:
+        return
     wall, cpu, code = end_to_end()
     print(f"end to end: meshgov check plan.json (1,000 changes, 1,200 resources), "
           f"median of 5: {wall:.3f} s wall, {cpu:.3f} s CPU, exit {code}")
