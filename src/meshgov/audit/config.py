@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from meshgov.core.config import str_list
 from meshgov.core.errors import ConfigError
 from meshgov.core.yamlio import YamlError, load_file
 
@@ -124,8 +125,8 @@ def parse_audit_config(raw: Any, path: Path | None) -> AuditConfig:
         path=path,
         account=account,
         workspaces=workspaces,
-        include=_str_list(raw.get("include"), shown, "include"),
-        exclude=_str_list(raw.get("exclude"), shown, "exclude"),
+        include=str_list(raw.get("include"), shown, "include"),
+        exclude=str_list(raw.get("exclude"), shown, "exclude"),
         crawl=_crawl(raw.get("crawl"), shown),
     )
 
@@ -162,16 +163,6 @@ def _str(value: Any, shown: str, key: str, *, required: bool = False) -> str | N
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(shown, key, "expected a non-empty string")
     return value.strip()
-
-
-def _str_list(value: Any, shown: str, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, Sequence) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(shown, key, "expected a list of non-empty strings")
-    return tuple(value)
 
 
 def _host(value: Any, shown: str, key: str) -> str:

@@ -12,6 +12,7 @@ from sqlglot.errors import ParseError, SqlglotError, TokenError
 from meshgov.code.document import CodeDocument
 from meshgov.code.registry import Rule, Violation, get_rule
 from meshgov.code.suppress import apply_suppressions
+from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
@@ -38,11 +39,6 @@ def input_finding(
 
 def subject_type(inp: InputFile) -> str:
     return "dbt_model" if inp.type.startswith("dbt_") else "sql"
-
-
-def read_text(inp: InputFile) -> str:
-    """Read a file as UTF-8 (raises UnicodeDecodeError / OSError for the caller to report)."""
-    return inp.path.read_text(encoding="utf-8")
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -133,14 +129,6 @@ def parse_error_finding(inp: InputFile, exc: Exception, domain: str | None,
     return input_finding(inp, f"cannot parse SQL: {msg}", line, col, domain)
 
 
-def _undecodable(inp: InputFile, exc: UnicodeDecodeError, domain: str | None) -> Finding:
-    raw = exc.object if isinstance(exc.object, bytes) else b""
-    line = raw.count(b"\n", 0, exc.start) + 1
-    col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-    return input_finding(inp, f"not UTF-8 text ({exc.reason} at byte {exc.start})", line, col,
-                         domain)
-
-
 def parse_document(inp: InputFile, source: str, domain: str | None) -> CodeDocument | Finding:
     """Parse SQL text into a document, or the one MG-INPUT finding saying why not."""
     try:
@@ -160,11 +148,9 @@ def parse_document(inp: InputFile, source: str, domain: str | None) -> CodeDocum
 def load_sql(inp: InputFile, ctx: EvalContext) -> CodeDocument | Finding:
     domain = ctx.config.domain
     try:
-        source = read_text(inp)
-    except UnicodeDecodeError as exc:
-        return _undecodable(inp, exc, domain)
-    except OSError as exc:
-        return input_finding(inp, f"cannot read: {exc.strerror or exc}", None, None, domain)
+        source = read_text(inp.path)
+    except UnreadableText as exc:
+        return input_finding(inp, exc.message, exc.line, exc.column, domain)
     return parse_document(inp, source, domain)
 
 

@@ -122,12 +122,12 @@ def parse_config(raw: Any, path: Path) -> DomainConfig:
         path=path,
         domain=domain,
         owner=_opt_str(raw, "owner", shown) or "",
-        catalogs=_str_list(raw.get("catalogs"), shown, "catalogs"),
+        catalogs=str_list(raw.get("catalogs"), shown, "catalogs"),
         products=_products(raw.get("products"), shown),
         policies=_policies(raw.get("policies"), shown, root),
         data=_data(raw.get("data"), shown),
         waivers=parse_waivers(raw.get("waivers"), shown, "waivers", source="domain"),
-        exclude=_str_list(raw.get("exclude"), shown, "exclude"),
+        exclude=str_list(raw.get("exclude"), shown, "exclude"),
     )
 
 
@@ -143,7 +143,7 @@ def _opt_str(raw: Mapping[str, Any], key: str, shown: str) -> str | None:
     return value
 
 
-def _str_list(value: Any, shown: str, key: str) -> tuple[str, ...]:
+def str_list(value: Any, shown: str, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -180,7 +180,7 @@ def parse_products(value: Any, shown: str, key: str) -> tuple[Product, ...]:
         name = item.get("name")
         if not isinstance(name, str) or not name:
             raise ConfigError(shown, f"{k}.name", "expected the product name (string)")
-        tables = _str_list(item.get("tables"), shown, f"{k}.tables")
+        tables = str_list(item.get("tables"), shown, f"{k}.tables")
         if not tables:
             raise ConfigError(shown, f"{k}.tables", "expected at least one table")
         for t in tables:
@@ -201,7 +201,7 @@ def _policies(value: Any, shown: str, root: Path) -> PolicySettings:
     if not isinstance(value, Mapping):
         raise ConfigError(shown, "policies", "expected a mapping with packs, local, params, disable")
     _check_keys(value, ("packs", "local", "params", "disable"), shown, "policies")
-    packs_raw = _str_list(value.get("packs"), shown, "policies.packs") or (BUILTIN_PACK,)
+    packs_raw = str_list(value.get("packs"), shown, "policies.packs") or (BUILTIN_PACK,)
     packs = []
     for p in packs_raw:
         if p == BUILTIN_PACK:
@@ -212,7 +212,7 @@ def _policies(value: Any, shown: str, root: Path) -> PolicySettings:
             raise ConfigError(shown, "policies.packs", f"pack '{p}' not found at {resolved}")
         packs.append(str(resolved))
     local = []
-    for p in _str_list(value.get("local"), shown, "policies.local"):
+    for p in str_list(value.get("local"), shown, "policies.local"):
         resolved = (root / p).resolve()
         if not resolved.exists():
             raise ConfigError(shown, "policies.local", f"'{p}' not found at {resolved}")
@@ -224,7 +224,7 @@ def _policies(value: Any, shown: str, root: Path) -> PolicySettings:
         packs=tuple(packs),
         local=tuple(local),
         params=dict(params),
-        disable=_str_list(value.get("disable"), shown, "policies.disable"),
+        disable=str_list(value.get("disable"), shown, "policies.disable"),
     )
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from meshgov.core.textio import UnreadableText, read_text
+
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
@@ -45,9 +47,7 @@ def load_file(path: Path, display: str | None = None) -> Any:
     """Read and parse a YAML file; undecodable bytes are a YamlError, not a crash."""
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlError(shown, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise YamlError(shown, f"cannot read: {exc.strerror or exc}") from None
+        text = read_text(path)
+    except UnreadableText as exc:
+        raise YamlError(shown, exc.message, exc.line, exc.column) from None
     return loads(text, shown)

@@ -16,7 +16,7 @@ from typing import Any
 
 from meshgov.core.model import SEVERITY_RANK, Finding, Report, sort_findings
 from meshgov.report.scorecard import CHARACTERISTICS
-from meshgov.report.sections import waiver_rows, workspace_rows
+from meshgov.report.sections import waiver_rows, where, workspace_rows
 
 NO_DOMAIN = "(none)"
 
@@ -88,16 +88,6 @@ def _e(value: Any) -> str:
 
 def _domain(f: Finding, report: Report) -> str:
     return f.subject.domain or report.run.domain or NO_DOMAIN
-
-
-def _where(f: Finding) -> str:
-    loc = f.location
-    if not loc.path:
-        return f.subject.ref
-    where = loc.path
-    if loc.line:
-        where += f":{loc.line}" + (f":{loc.column}" if loc.column else "")
-    return where
 
 
 def _reference_date(report: Report) -> _dt.date | None:
@@ -323,7 +313,7 @@ def _findings(report: Report) -> str:
             f'<tr data-kind="{_e(f.kind)}" data-severity="{_e(f.severity)}" '
             f'data-domain="{_e(_domain(f, report).lower())}" data-status="{status}">'
             f'<td class="sev {_e(f.severity)}">{_e(f.severity)}</td><td><code>{_e(f.policy_id)}</code></td>'
-            f"<td>{_e(f.kind)}</td><td>{_e(_domain(f, report))}</td><td>{_e(_where(f))}"
+            f"<td>{_e(f.kind)}</td><td>{_e(_domain(f, report))}</td><td>{_e(where(f))}"
             f'<div class="muted">{_e(subject)}</div></td>'
             f"<td>{_e(f.message)}{extra}"
             + (f'<div class="muted">fix: {_e(f.remediation)}</div>' if f.remediation else "")

@@ -13,7 +13,7 @@ from typing import Any
 
 from meshgov.core.model import Finding, Report, sort_findings
 from meshgov.report.scorecard import CHARACTERISTICS
-from meshgov.report.sections import waiver_rows, workspace_rows
+from meshgov.report.sections import waiver_rows, where, workspace_rows
 
 MAX_ROWS_PER_POLICY = 30
 MAX_CHARS = 60_000
@@ -35,16 +35,6 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     for r in rows:
         out.append("| " + " | ".join(cell(c) for c in r) + " |")
     return out
-
-
-def _where(f: Finding) -> str:
-    loc = f.location
-    if not loc.path:
-        return f.subject.ref
-    where = loc.path
-    if loc.line:
-        where += f":{loc.line}" + (f":{loc.column}" if loc.column else "")
-    return where
 
 
 def _status(f: Finding, report: Report) -> str:
@@ -110,7 +100,7 @@ def _findings(report: Report) -> list[str]:
         section = [f"#### `{pid}` {cell(title)} — {SEVERITY_ICON[fs[0].severity]}, "
                    f"{open_n} open" + (f", {len(fs) - open_n} waived" if open_n < len(fs) else ""),
                    ""]
-        rows = [[_where(f), f.subject.ref if f.location.path and f.subject.ref != f.location.path else "",
+        rows = [[where(f), f.subject.ref if f.location.path and f.subject.ref != f.location.path else "",
                  f.message, _status(f, report)] for f in fs[:MAX_ROWS_PER_POLICY]]
         section += table(["Location", "Subject", "Message", "Status"], rows)
         if len(fs) > MAX_ROWS_PER_POLICY:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshgov.core import builtin
-from meshgov.core.model import Report, sort_findings
+from meshgov.core.model import Finding, Report, sort_findings
 
 
 def waiver_rows(report: Report) -> list[dict[str, Any]]:
@@ -56,3 +56,14 @@ def workspace_rows(report: Report) -> list[dict[str, Any]]:
             "error": " ".join(str(error.get(k, "")) for k in ("type", "message")).strip(),
         })
     return sorted(rows, key=lambda r: r["name"])
+
+
+def where(f: Finding) -> str:
+    """``path:line:col`` of a finding, or its subject ref when it has no file."""
+    loc = f.location
+    if not loc.path:
+        return f.subject.ref
+    out = loc.path
+    if loc.line:
+        out += f":{loc.line}" + (f":{loc.column}" if loc.column else "")
+    return out

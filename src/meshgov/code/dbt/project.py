@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from meshgov.code.dbt.errors import DbtReadError
+from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core.yamlio import YamlError, loads
 
 PROJECT_FILE = "dbt_project.yml"
@@ -139,11 +140,9 @@ def load_project(root: Path) -> DbtProject:
     """Read ``root/dbt_project.yml``; raise DbtReadError when it is unreadable or malformed."""
     path = root / PROJECT_FILE
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DbtReadError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise DbtReadError(path, f"cannot read: {exc.strerror or exc}") from None
+        text = read_text(path)
+    except UnreadableText as exc:
+        raise DbtReadError(path, exc.message, exc.line, exc.column) from None
     try:
         raw = loads(text, str(path))
     except YamlError as exc:

@@ -17,6 +17,7 @@ import yaml
 
 from meshgov.code.dbt.errors import DbtReadError
 from meshgov.code.dbt.project import merge_config
+from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core.yamlio import YamlError, loads
 
 try:
@@ -73,11 +74,9 @@ _CONFIG_LIKE = ("meta", "tags", "access", "group", "contract", "docs", "latest_v
 def load_properties(path: Path) -> PropertyFile:
     """Read one property file; raise DbtReadError when it cannot be used."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DbtReadError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise DbtReadError(path, f"cannot read: {exc.strerror or exc}") from None
+        text = read_text(path)
+    except UnreadableText as exc:
+        raise DbtReadError(path, exc.message, exc.line, exc.column) from None
     return parse_properties(text, path)
 
 

@@ -39,6 +39,7 @@ from meshgov.code.document import CodeDocument
 from meshgov.core.context import EvalContext
 from meshgov.core.discovery import InputFile, display_path
 from meshgov.core.model import Finding
+from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core.yamlio import YamlError, loads
 
 FALLBACK_CATALOG = "main"  # Databricks' default catalog when meshgov.yaml names none
@@ -109,21 +110,15 @@ class DbtSession:
         self._done.add(path)
         project = state.project
         try:
-            raw = path.read_bytes()
-            source = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            return input_finding(inp, f"not UTF-8 text ({exc.reason} at byte {exc.start})", line, col,
-                                 self.domain)
-        except OSError as exc:
-            return input_finding(inp, f"cannot read: {exc.strerror or exc}", None, None, self.domain)
+            source = read_text(path)
+        except UnreadableText as exc:
+            return input_finding(inp, exc.message, exc.line, exc.column, self.domain)
         rel = path.relative_to(project.root).as_posix()
         name = path.stem
         manifest = self._manifest(state)
         node = manifest.model_for_file(rel) if manifest else None
         fresh = node is not None and (
-            node.checksum is None or node.checksum == hashlib.sha256(raw).hexdigest()
+            node.checksum is None or node.checksum == hashlib.sha256(source.encode("utf-8")).hexdigest()
         )
         props = self._model_props(state, name)
         this = self._relation(state, name, path, source)
