@@ -111,13 +111,14 @@ def discover(
 ) -> list[InputFile]:
     """Classify every file under ``paths`` (files given explicitly are taken as they are)."""
     classifiers = _load_classifiers(kinds)
-    excluder = _Excluder(exclude, root.resolve())
+    root = root.resolve()
+    excluder = _Excluder(exclude, root)
     out: list[InputFile] = []
     for f, _explicit in iter_files(paths, excluder):
         for kind, classify in classifiers:
             t = classify(f)
             if t:
-                out.append(InputFile(path=f, rel=display_path(f, root.resolve()), type=t, kind=kind))
+                out.append(InputFile(path=f, rel=display_path(f, root), type=t, kind=kind))
                 break
     return out
 
