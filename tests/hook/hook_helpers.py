@@ -13,24 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the venv running the tests: meshgov and pre-commit live here
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 
-PACK_POLICIES = """\
-kind: code
-policies:
-  - id: MG-C-002
-    rule: select_star
-    title: No SELECT * in models and views
-    severity: error
-    remediation: List the columns explicitly.
-"""
-CONFIG = """\
-domain: sales
-owner: sales-data@corp.example
-catalogs: [sales_prod]
-policies:
-  packs: [council]
-"""
-GOOD_SQL = "SELECT o.id, o.amount FROM sales_prod.core.orders AS o\n"
-BAD_SQL = "SELECT o.* FROM sales_prod.core.orders AS o\n"
+from mesh_samples import BAD_SQL, CONFIG, GOOD_SQL, PACK_POLICIES  # noqa: F401 - re-exported
 
 
 def manifest_hook(hook_id: str) -> dict:
