@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -42,6 +41,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import benchlib  # bench/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -225,23 +226,11 @@ def bench_one_file(base: Path, runs: int) -> dict[str, object]:
 
 
 def machine() -> dict[str, str]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-        ram = f"{int(mem) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        ram = "?"
     import sqlglot
 
     fluff = subprocess.run([str(BIN / "sqlfluff"), "--version"], capture_output=True,
                            text=True, check=False).stdout.strip()
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": ram,
-            "python": platform.python_version(), "sqlglot": sqlglot.__version__,
-            "sqlfluff": fluff, "load_before": " ".join(map(str, os.getloadavg()))}
+    return {**benchlib.machine(), "sqlglot": sqlglot.__version__, "sqlfluff": fluff}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import platform
 import re
 import sqlite3
 import statistics
@@ -29,6 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import benchlib  # bench/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "data"))
@@ -178,18 +178,7 @@ def timed(fn: Callable[[], dict[str, int]]) -> tuple[float, dict[str, int]]:
 
 
 def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(ln for ln in Path("/proc/meminfo").read_text().splitlines()
-                   if ln.startswith("MemTotal"))
-        ram = f"{int(mem.split()[1]) / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        ram = "?"
-    return f"{os.cpu_count()} CPUs, {cpu}, {ram} RAM, Python {platform.python_version()}"
+    return benchlib.describe()
 
 
 def versions() -> str:

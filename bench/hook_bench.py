@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import benchlib  # bench/ is on sys.path when a script runs
+
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,21 +172,7 @@ def bench(layout: str, models: int, runs: int, cold_bytecode: bool) -> list[dict
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}){mem}, {platform.system()} {platform.release()}"
+    return benchlib.describe()
 
 
 def versions() -> str:

@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from infra_plan import generated  # noqa: E402
 
+import benchlib  # bench/ is on sys.path when a script runs
+
 from meshgov.core.catalog import load_catalog  # noqa: E402
 from meshgov.core.config import default_config  # noqa: E402
 from meshgov.core.context import EvalContext, RunOptions  # noqa: E402
@@ -44,18 +46,7 @@ from meshgov.infra.normalize.terraform import from_plan  # noqa: E402
 
 
 def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
-        ram = f"{int(mem.split()[1]) / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        ram = "?"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} CPUs ({cpu}), {ram} RAM, load average {load:.1f} at start"
+    return benchlib.describe()
 
 
 def versions() -> str:
