@@ -9,7 +9,6 @@ Usable from a notebook or a job::
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -23,7 +22,7 @@ from meshgov.core.config import DomainConfig, default_config, find_config, load_
 from meshgov.core.context import EvalContext, EvalResult, RunOptions
 from meshgov.core.discovery import InputFile, discover, missing_paths
 from meshgov.core.errors import UsageError
-from meshgov.core.model import KINDS, Finding, Policy, Report, RunInfo
+from meshgov.core.model import KINDS, Finding, Policy, Report, RunInfo, utc_now
 from meshgov.core.waivers import apply_waivers
 
 #: kind -> "module:function" evaluating that kind: (inputs, ctx) -> EvalResult
@@ -32,10 +31,6 @@ EVALUATORS: Mapping[str, str] = {
     "infra": "meshgov.infra.evaluator:evaluate",
     "data": "meshgov.data.evaluator:evaluate",
 }
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _evaluator(kind: str) -> Callable[[Sequence[InputFile], EvalContext], EvalResult]:
@@ -76,7 +71,7 @@ def evaluate(
     missing = missing_paths(path_list)
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
-    started = _now()
+    started = utc_now()
     cfg = resolve_config(path_list, config)
     inputs = discover(path_list, cfg.root, cfg.exclude, opts.kinds)
     opts = needed_kinds(opts, inputs, path_list)
@@ -107,7 +102,7 @@ def run(
     extra_findings: Sequence[Finding] = (),
 ) -> Report:
     """Evaluate already-discovered inputs (the gate and the audit call this directly)."""
-    started = started or _now()
+    started = started or utc_now()
     ctx = EvalContext(config=cfg, catalog=catalog, options=opts)
     findings: list[Finding] = list(catalog.findings) + list(extra_findings)
     notes: list[str] = []
@@ -150,7 +145,7 @@ def run(
         run=RunInfo(
             mode=opts.mode,
             started_at=started,
-            finished_at=_now(),
+            finished_at=utc_now(),
             engine=",".join(engines) or opts.engine,
             domain=cfg.domain,
             inputs=n_inputs,

@@ -23,7 +23,6 @@ relative to the repository top level, so that SARIF annotations land on the righ
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -31,17 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meshgov import __version__
-from meshgov.core.config import CONFIG_NAME, DomainConfig, default_config, load_config
+from meshgov.core.config import CONFIG_NAME, DomainConfig, default_config, load_config, nearest_config
 from meshgov.core.context import RunOptions
 from meshgov.core.errors import UsageError
-from meshgov.core.model import Finding, Location, Policy, Report, RunInfo, Waiver
+from meshgov.core.model import Finding, Location, Policy, Report, RunInfo, Waiver, utc_now
 
 if TYPE_CHECKING:
     from meshgov.core.git import Change
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
@@ -60,18 +55,6 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
     return not roots or any(path == r or r in path.parents for r in roots)
 
 
-def nearest_config(path: Path, top: Path) -> Path | None:
-    """The nearest meshgov.yaml at or above ``path``'s directory, not above ``top``."""
-    here = path.parent
-    while True:
-        candidate = here / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-        if here == top or here.parent == here or top not in here.parents:
-            return None
-        here = here.parent
-
-
 def group_files(
     files: Sequence[Path], top: Path, config: str | Path | None, extra_configs: Iterable[Path] = ()
 ) -> list[Group]:
@@ -84,7 +67,7 @@ def group_files(
         return [Group(Path(config).resolve(), tuple(files))]
     groups: dict[Path | None, list[Path]] = {}
     for f in files:
-        groups.setdefault(nearest_config(f, top), []).append(f)
+        groups.setdefault(nearest_config(f.parent, top), []).append(f)
     changed = set(extra_configs)
     for c in changed:
         groups.setdefault(c, [])
@@ -164,7 +147,7 @@ def evaluate_groups(
     from meshgov.core.catalog import load_catalog
     from meshgov.core.discovery import discover
 
-    started = started or _now()
+    started = started or utc_now()
     reports: list[tuple[Report, str, set[str]]] = []
     all_notes: list[str] = list(notes)
     for group in groups:
@@ -240,7 +223,7 @@ def merge_reports(
         run=RunInfo(
             mode=options.mode,
             started_at=started,
-            finished_at=_now(),
+            finished_at=utc_now(),
             engine=",".join(engines) or options.engine,
             domain=",".join(domains) or None,
             inputs=inputs,
@@ -268,7 +251,7 @@ def evaluate_files(paths: Sequence[str | Path], *, options: RunOptions) -> Repor
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
     files = [p.resolve() for p in path_list]
     anchor = Path(files[0].anchor) if files else Path("/")
-    configs = {nearest_config(f, anchor) for f in files}
+    configs = {nearest_config(f.parent, anchor) for f in files}
     if len(configs) <= 1:
         return evaluate(path_list, options=options)
     cwd = Path.cwd().resolve()
@@ -310,7 +293,7 @@ def evaluate_gate(
     from meshgov.core import git  # noqa: PLC0415
 
     opts = replace(options or RunOptions(), mode="gate", explicit_files=True)
-    started = _now()
+    started = utc_now()
     here = (cwd or Path.cwd()).resolve()
     top = git.toplevel(here)
     head_sha = git.resolve_commit(head, top)
@@ -382,6 +365,6 @@ def _evaluate_tree(
         )
     groups = group_files(files, top, config, changed_configs)
     if not groups:  # nothing to evaluate: an empty report naming the repository's domain
-        groups = [Group(config if config is not None else nearest_config(top / "x", top), ())]
+        groups = [Group(config if config is not None else nearest_config(top, top), ())]
     return evaluate_groups(groups, top=top, options=opts, renames=renames, started=started,
                            notes=notes)

@@ -79,11 +79,18 @@ def find_config(start: Iterable[Path]) -> Path | None:
     """The nearest meshgov.yaml above the first given path (or the working directory)."""
     starts = [p for p in start] or [Path.cwd()]
     first = starts[0].resolve()
-    here = first if first.is_dir() else first.parent
-    for d in (here, *here.parents):
+    return nearest_config(first if first.is_dir() else first.parent)
+
+
+def nearest_config(directory: Path, stop: Path | None = None) -> Path | None:
+    """The nearest meshgov.yaml at or above ``directory``, never above ``stop`` when given
+    (a directory outside ``stop`` is looked at alone)."""
+    for d in (directory, *directory.parents):
         candidate = d / CONFIG_NAME
         if candidate.is_file():
             return candidate
+        if stop is not None and (d == stop or stop not in d.parents):
+            return None
     return None
 
 

@@ -6,6 +6,7 @@ formatters read data, and two runs over the same inputs serialize byte-identical
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -178,6 +179,11 @@ def fingerprint(*parts: str) -> str:
 
 def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=Finding.sort_key))
+
+
+def utc_now() -> str:
+    """The current UTC time as RunInfo records it (ISO 8601, whole seconds)."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
