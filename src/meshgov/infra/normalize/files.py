@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshgov.core.discovery import InputFile
+from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core.yamlio import YamlError, loads
 from meshgov.infra.normalize.arm import from_arm
 from meshgov.infra.normalize.bundle import from_bundle
@@ -24,15 +25,6 @@ SPEC_TYPES = {
 }
 
 
-def read_text(inp: InputFile) -> str:
-    try:
-        return inp.path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise NormalizeError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise NormalizeError(f"cannot read: {exc.strerror or exc}") from None
-
-
 def normalize_text(kind: str, text: str, path: str) -> list[Resource]:
     """Resources of one input of classified type ``kind``; raises NormalizeError."""
     if kind == "terraform_plan":
@@ -52,4 +44,8 @@ def normalize_text(kind: str, text: str, path: str) -> list[Resource]:
 
 
 def load_input(inp: InputFile) -> list[Resource]:
-    return normalize_text(inp.type, read_text(inp), inp.rel)
+    try:
+        text = read_text(inp.path)
+    except UnreadableText as exc:
+        raise NormalizeError(exc.message, exc.line, exc.column) from None
+    return normalize_text(inp.type, text, inp.rel)
