@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from meshgov.core import yamlio
 from meshgov.core.errors import ConfigError
 from meshgov.core.model import SEVERITIES, Policy
 
@@ -53,43 +52,24 @@ class RegoModule:
         return self.path.endswith("_test.rego")
 
 
+#: what _strip blanks: a raw string (may span lines), a string (ends at its line), a comment
+_LEXEME = re.compile(r'`[^`]*`?|"((?:\\.|[^"\\\n])*\\?)("?)|#[^\n]*')
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _blank(m: re.Match[str]) -> str:
+    s = m.group()
+    if s[0] == "#":
+        return ""
+    if s[0] == "`":
+        return _NOT_NEWLINE.sub(" ", s)
+    return '"' + " " * len(m.group(1)) + m.group(2)
+
+
 def _strip(text: str) -> list[str]:
     """Lines with comments and string/raw-string contents blanked (line numbers kept)."""
-    out = []
-    raw = False
-    for line in text.splitlines():
-        buf = []
-        i = 0
-        in_str = False
-        while i < len(line):
-            c = line[i]
-            if raw:
-                if c == "`":
-                    raw = False
-                buf.append(" ")
-            elif in_str:
-                if c == "\\":
-                    buf.append("  ")
-                    i += 2
-                    continue
-                if c == '"':
-                    in_str = False
-                    buf.append('"')
-                else:
-                    buf.append(" ")
-            elif c == "#":
-                break
-            elif c == "`":
-                raw = True
-                buf.append(" ")
-            elif c == '"':
-                in_str = True
-                buf.append('"')
-            else:
-                buf.append(c)
-            i += 1
-        out.append("".join(buf))
-    return out
+    lines = text.splitlines()
+    return _LEXEME.sub(_blank, "\n".join(lines)).split("\n") if lines else []
 
 
 def check_v1(text: str, path: str) -> None:
@@ -132,12 +112,11 @@ def parse_metadata(text: str, path: str) -> tuple[Mapping[str, Any], int]:
     if start is None:
         return {}, 0
     body = "\n".join(l[2:] if l.startswith("# ") else l[1:] for l in lines[start + 1:pkg_line])
-    try:
-        meta = yaml.safe_load(body) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = start + 2 + mark.line if mark is not None else start + 1
-        raise ConfigError(path, "METADATA", f"invalid YAML in the METADATA block: {exc}".split("\n")[0],
+    try:  # libyaml when available: every run reads the METADATA of the whole pack
+        meta = yamlio.loads(body, path) or {}
+    except yamlio.YamlError as exc:
+        line = start + 1 + exc.line if exc.line is not None else start + 1
+        raise ConfigError(path, "METADATA", f"invalid YAML in the METADATA block: {exc.message}",
                           line=line) from None
     if not isinstance(meta, Mapping):
         raise ConfigError(path, "METADATA", "expected a YAML mapping", line=start + 1)
