@@ -6,8 +6,9 @@
 For each embedded engine and size N, a generated Terraform plan (bench/infra_plan.py: clusters,
 SQL warehouses, jobs with a job cluster, grants, schemas; 1 in 10 violates a rule) is normalized
 once, then ``evaluate_resources`` (compile the pack + evaluate every resource + build findings)
-is timed: median of ``--runs`` runs, wall and CPU time (the machine is shared: CPU time is the
-steadier figure). "resources/s" counts resource documents evaluated against the whole pack;
+is timed: median of ``--runs`` runs, wall and CPU time (CPU includes the forked evaluation
+processes), for each ``--jobs`` mode: ``1`` (one process) and ``auto`` (what ``meshgov check``
+does by default: large inputs split over one process per CPU, at most 4). "resources/s" counts resource documents evaluated against the whole pack;
 "policy evals/s" counts (resource, applicable policy) pairs. Then ``meshgov check plan.json``
 on a 1,000-change plan is timed end to end as a subprocess (median of 5, wall).
 
@@ -66,15 +67,25 @@ def applicable(resources: list, catalog) -> int:  # type: ignore[no-untyped-def]
     return sum(by_type.get(r.type, 0) for r in resources)
 
 
-def time_eval(engine: str, resources: list, runs: int) -> tuple[float, float, int]:
+def cpu_now() -> float:
+    """CPU time of this process and its waited-for children (forked evaluation parts)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def time_eval(engine: str, resources: list, runs: int, jobs: int | None = 1) -> tuple[float, float, int]:
     cfg = default_config(ROOT)
-    ctx = EvalContext(cfg, load_catalog(cfg, ("infra",)), RunOptions(embedded_engine=engine))
+    try:
+        options = RunOptions(embedded_engine=engine, jobs=jobs)
+    except TypeError:  # a baseline from before --jobs
+        options = RunOptions(embedded_engine=engine)
+    ctx = EvalContext(cfg, load_catalog(cfg, ("infra",)), options)
     walls, cpus, findings = [], [], 0
     for _ in range(runs):
-        w, c = time.perf_counter(), time.process_time()
+        w, c = time.perf_counter(), cpu_now()
         result = evaluate_resources(resources, ctx)
         walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
+        cpus.append(cpu_now() - c)
         findings = len(result.findings)
     return statistics.median(walls), statistics.median(cpus), findings
 
@@ -127,6 +138,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--engines", default="regorus,regopy" if available() else "regopy")
     ap.add_argument("--baseline", metavar="REV", help="also time git revision REV, side by side")
+    ap.add_argument("--jobs", default="1,auto",
+                    help="evaluation processes to time, comma-separated: 1 (one process), N, auto "
+                    "(the default of meshgov check: one per CPU, at most 4)")
     ap.add_argument("--no-end-to-end", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,23 +153,25 @@ def run(args: argparse.Namespace, baseline: Path | None) -> None:  # noqa: C901
     cat = load_catalog(default_config(ROOT), ("infra",))
     sizes = [int(s) for s in args.sizes.split(",")]
     plans = {n: from_plan(json.dumps(generated(n)), "plan.json") for n in sizes}
-    print(f"{'engine':8} {'changes':>8} {'resources':>9} {'wall s':>8} {'cpu s':>8} "
-          f"{'resources/s (cpu)':>18} {'policy evals/s (cpu)':>21} {'findings':>8}")
+    job_modes: list[int | None] = [None if j == "auto" else int(j) for j in args.jobs.split(",")]
+    print(f"{'engine':8} {'jobs':>4} {'changes':>8} {'resources':>9} {'wall s':>8} {'cpu s':>8} "
+          f"{'resources/s (wall)':>19} {'resources/s (cpu)':>18} {'pairs/s (wall)':>15} {'findings':>8}")
     base: dict[str, float] = {}
     for engine in args.engines.split(","):
         for n in sizes:
             res = plans[n]
             runs = args.runs if len(res) <= 20000 else max(1, args.runs - 2)
-            rows = [("", time_eval(engine, res, runs))]
+            rows = [(f"{j or 'auto'}", "", time_eval(engine, res, runs, j)) for j in job_modes]
             if baseline is not None:
-                rows.append((f"{args.baseline}", time_eval_in(baseline, engine, n, runs)))
-            for label, (wall, cpu, findings) in rows:
-                key = f"{engine} {label}"
-                base.setdefault(key, cpu)
-                print(f"{engine:8} {n:>8} {len(res):>9} {wall:>8.3f} {cpu:>8.3f} {len(res) / cpu:>18,.0f} "
-                      f"{applicable(res, cat) / cpu:>21,.0f} {findings:>8}  "
-                      f"(x{cpu / base[key]:.1f} the CPU time of {sizes[0]}){'  baseline ' + label if label else ''}  "
-                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+                rows.append(("1", args.baseline, time_eval_in(baseline, engine, n, runs)))
+            for jobs, label, (wall, cpu, findings) in rows:
+                key = f"{engine} {jobs} {label}"
+                base.setdefault(key, wall)
+                print(f"{engine:8} {jobs:>4} {n:>8} {len(res):>9} {wall:>8.3f} {cpu:>8.3f} "
+                      f"{len(res) / wall:>19,.0f} {len(res) / cpu:>18,.0f} "
+                      f"{applicable(res, cat) / wall:>15,.0f} {findings:>8}  "
+                      f"(x{wall / base[key]:.1f} the wall time of {sizes[0]})"
+                      f"{'  baseline ' + label if label else ''}  load {os.getloadavg()[0]:.1f}", flush=True)
     if args.no_end_to_end:
         return
     wall, cpu, code = end_to_end()

@@ -151,6 +151,9 @@ def eval_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="A previous JSON report: mark findings new/unchanged and list fixed ones."),
         click.option("--data/--no-data", "data", default=None,
                      help="Run data policies on bound tables (default: when walking a repo)."),
+        click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, metavar="N",
+                     help="Processes for evaluating large inputs, e.g. a plan of thousands of "
+                     "resources (default: one per CPU, at most 4; 1: this process only)."),
         click.option("--verbose", "-v", is_flag=True, help="Progress on standard error."),
     ]
     for d in reversed(decorators):
@@ -183,6 +186,7 @@ def build_options(mode: str, explicit_files: bool, **kw: Any) -> Any:
         baseline=Path(kw["baseline"]) if kw.get("baseline") else None,
         explicit_files=explicit_files,
         data=kw.get("data"),
+        jobs=kw.get("jobs"),
         progress=progress,
     )
 

@@ -46,3 +46,14 @@ def test_policy_list_and_show(run_cli):
 def test_help_has_examples():
     out = subprocess.run([sys.executable, "-m", "meshgov", "check", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "Examples:" in out.stdout
+
+
+def test_jobs_option(run_cli, fixtures_dir):
+    plan = str(fixtures_dir / "infra" / "plans" / "plan_violations.json")
+    reports = []
+    for jobs in ("1", "2"):
+        code, out, _ = run_cli("check", plan, "--jobs", jobs, "-f", "json")
+        assert code == 1
+        reports.append(json.loads(out)["findings"])
+    assert reports[0] == reports[1] and reports[0]
+    assert run_cli("check", plan, "--jobs", "0")[0] == 2

@@ -30,6 +30,8 @@ class RunOptions:
     #: run data policies: True/False, or None = when the config binds tables and paths were walked
     data: bool | None = None
     today: _dt.date | None = None  # waiver expiry reference (tests inject it)
+    #: processes for CPU-bound evaluation of large inputs (None: one per CPU, at most 4; 1: none)
+    jobs: int | None = None
     progress: Callable[[str], None] | None = field(default=None, compare=False)
 
     def reference_date(self) -> _dt.date:

@@ -15,6 +15,7 @@ from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
 from meshgov.core.errors import EngineError
+from meshgov.core.forkjoin import fork_map, plan_jobs, stripes
 from meshgov.core.model import Finding, Location, Policy, Severity, Subject, fingerprint
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.normalize.files import load_input
@@ -31,6 +32,9 @@ INPUT_SUBJECTS: Mapping[str, str] = {
     "databricks_job_spec": "job",
 }
 RESULT_KEYS_DROPPED = frozenset({"msg", "resource"})
+#: fewer resources than this per process are evaluated in the calling process (a fork and
+#: sending findings back cost more than evaluating a few hundred resources)
+MIN_RESOURCES_PER_JOB = 400
 
 
 def input_finding(inp: InputFile, err: NormalizeError, domain: str | None) -> Finding:
@@ -101,28 +105,43 @@ def to_findings(res: Resource, value: Any, by_id: Mapping[str, Policy],
 def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalResult:
     """Evaluate the infra policies of ``ctx.catalog`` on the resources (one evaluation each).
 
-    Raises :class:`EngineError` when the engine cannot evaluate (Rego error, OPA down/slow/5xx).
+    Large inputs on an embedded engine are split into stripes evaluated in forked processes
+    (``ctx.options.jobs``; see :mod:`meshgov.core.forkjoin`); findings come back in resource
+    order whatever the split. Raises :class:`EngineError` when the engine cannot evaluate (Rego
+    error, OPA down/slow/5xx).
     """
     policies = ctx.policies("infra")
     if not resources or not policies:
         return EvalResult(inputs=len(resources))
-    from meshgov.infra.engines import open_engine  # noqa: PLC0415 - engines only when needed
+    from meshgov.infra.engines import EMBEDDED, open_engine  # noqa: PLC0415 - engines only when needed
     from meshgov.infra.pack import ENTRY_PACKAGE, load_pack  # noqa: PLC0415
 
     pack = load_pack(ctx.catalog, policies)
     engine = open_engine(ctx.options, pack)
-    ctx.progress(f"infra: evaluating {len(resources)} resources with {engine.name}")
-    try:
-        rules = [f"data.{ENTRY_PACKAGE}.{pack.entry_for(r.type)}" for r in resources]
-        values = engine.evaluate(rules, [r.to_input() for r in resources])
-    finally:
-        engine.close()
     by_id = {p.id: p for p in pack.policies.values()}
     domain = ctx.config.domain
-    findings: list[Finding] = []
-    for res, value in zip(resources, values):
-        findings.extend(to_findings(res, value, by_id, domain))
-    return EvalResult(findings=tuple(findings), inputs=len(resources), engine=engine.name)
+    entries = {t: f"data.{ENTRY_PACKAGE}.{pack.entry_for(t)}" for t in {r.type for r in resources}}
+    jobs = (plan_jobs(ctx.options.jobs, len(resources), MIN_RESOURCES_PER_JOB)
+            if engine.name in EMBEDDED else 1)
+    parts = stripes(len(resources), jobs)
+
+    def evaluate_part(i: int) -> list[list[Finding]]:
+        chosen = [resources[k] for k in parts[i]]
+        values = engine.evaluate([entries[r.type] for r in chosen], [r.to_input() for r in chosen])
+        return [to_findings(res, value, by_id, domain) for res, value in zip(chosen, values)]
+
+    ctx.progress(f"infra: evaluating {len(resources)} resources with {engine.name}"
+                 + (f" in {jobs} processes" if jobs > 1 else ""))
+    try:
+        per_part = fork_map(evaluate_part, jobs)
+    finally:
+        engine.close()
+    by_resource: list[list[Finding]] = [[] for _ in resources]
+    for idx, found in zip(parts, per_part):
+        for k, fs in zip(idx, found):
+            by_resource[k] = fs
+    findings = tuple(f for fs in by_resource for f in fs)
+    return EvalResult(findings=findings, inputs=len(resources), engine=engine.name)
 
 
 def load_resources(inputs: Sequence[InputFile], ctx: EvalContext) -> tuple[list[Resource], list[Finding]]:
