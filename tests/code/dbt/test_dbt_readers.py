@@ -197,3 +197,90 @@ def test_fast_yaml_construction_equals_pyyaml(value: object) -> None:
 
     text = yaml.safe_dump({"models": value})
     assert _compose_and_construct(text, P)[1] == yaml.safe_load(text)
+
+
+def _read_by_tree(text: str) -> PropertyFile | tuple[str, int | None]:
+    """The property file as read from the composed node tree (the reader before the event
+    reader, still its fallback), or the (message, line) of its error."""
+    from meshgov.code.dbt import properties
+
+    def no_events(_text: str) -> None:
+        raise properties._Fallback
+
+    saved = properties._read_events
+    properties._read_events = no_events  # type: ignore[assignment]
+    try:
+        return parse_properties(text, P)
+    except DbtReadError as err:
+        return err.message, err.line
+    finally:
+        properties._read_events = saved  # type: ignore[assignment]
+
+
+def _read(text: str) -> PropertyFile | tuple[str, int | None]:
+    try:
+        return parse_properties(text, P)
+    except DbtReadError as err:
+        return err.message, err.line
+
+
+EVENT_CASES = [
+    SCHEMA,
+    "",
+    "version: 2\n",
+    "---\nmodels: []\n...\n",
+    "models:\n  - name: a\n  - name: b\n    columns: [{name: x}, {name: y, meta: {k: 1}}]\n",
+    "models:\n  - &m {name: a}\n  - *m\n",  # anchors and aliases: the tree reads them
+    "models:\n  - name: a\n  - name: a\n    description: twice\n",
+    "models:\n  - name: a\nmodels:\n  - name: b\n",  # duplicate key: the last wins
+    "models:\n  - name: a\n    meta: {<<: {x: 1}}\n",  # merge key
+    "models:\n  - name: a\n    description: !!str 12\n    config: {meta: {d: 2024-01-01}}\n",
+    "models:\n  - name: a\n    columns: [{name: 1.5}, {name: true}, {name: 0x1f}]\n",
+    "models: [{name: a}]\n---\nmodels: [{name: b}]\n",  # two documents
+    "sources:\n  - name: s\n    tables:\n      - name: t\n      -\n        name: u\n",
+    "? [a]\n: b\n",
+    *(text for text, _line, _message in [
+        ("models:\n  - name: a\n   bad: [\n", 3, ""),
+        ("models: {name: a}\n", 1, ""),
+        ("models:\n  - description: no name\n", 2, ""),
+        ("models:\n  - name: a\n    columns:\n      - description: x\n", 4, ""),
+        ("models:\n  - name: a\n    meta: [1]\n", 3, ""),
+        ("models:\n  - name: a\n    config: [1]\n", 3, ""),
+        ("models:\n  - name: a\n    columns:\n      - name: c\n        meta: [1]\n", 4, ""),
+        ("sources:\n  - name: s\n    tables: {a: 1}\n", 3, ""),
+        ("sources:\n  - name: s\n    tables: [1]\n", 3, ""),
+        ("- just\n- a list\n", 1, ""),
+    ]),
+]
+
+
+@pytest.mark.parametrize("text", EVENT_CASES)
+def test_event_reader_reads_what_the_tree_reads(text: str) -> None:
+    assert _read(text) == _read_by_tree(text)
+
+
+def test_event_reader_on_a_generated_schema() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    from gen_dbt_corpus import schema_yml
+
+    text = schema_yml(30)
+    pf = _read(text)
+    assert isinstance(pf, PropertyFile) and len(pf.models) == 30
+    assert pf == _read_by_tree(text)
+    numbered = list(enumerate(text.splitlines(), start=1))
+    assert [m.line for m in pf.models] == [n for n, line in numbered
+                                          if line.startswith("  - name: model_")]
+    assert [c.line for m in pf.models for c in m.columns] == [
+        n for n, line in numbered if line.startswith("      - name: ") and n > pf.models[0].line]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["models", "sources", "version"]), yaml_values, max_size=3),
+       st.sampled_from([None, True, False]))
+def test_event_reader_equals_tree_reader_on_any_shape(doc: dict, flow: bool | None) -> None:
+    import yaml
+
+    text = yaml.safe_dump(doc, default_flow_style=flow)
+    assert _read(text) == _read_by_tree(text)

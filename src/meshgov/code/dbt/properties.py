@@ -81,12 +81,17 @@ def load_properties(path: Path) -> PropertyFile:
 
 
 def parse_properties(text: str, path: Path) -> PropertyFile:
-    node, raw = _compose_and_construct(text, path)
+    lines: _Lines | _EventLines
+    try:
+        raw, seq_lines = _read_events(text)
+        lines = _EventLines(raw, seq_lines, text)
+    except (_Fallback, yaml.YAMLError, TypeError, ValueError, RecursionError):
+        node, raw = _compose_and_construct(text, path)
+        lines = _Lines(node)
     if raw is None:
         return PropertyFile(path)
     if not isinstance(raw, Mapping):
         raise DbtReadError(path, "invalid dbt properties: expected a mapping at the top level", 1, 1)
-    lines = _Lines(node)
     models = raw.get("models")
     sources = raw.get("sources")
     return PropertyFile(
@@ -126,6 +131,115 @@ _TRUE = frozenset({"yes", "true", "on"})
 _FALSE = frozenset({"no", "false", "off"})
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _read_events(text: str) -> tuple[Any, dict[int, list[int]]]:
+    """Plain data straight from libyaml's events, without composing a node tree, and the
+    1-based line of every item of every sequence (keyed by ``id`` of the list built).
+
+    Building the node tree of a large schema.yml costs more than linear time (hundreds of
+    thousands of live nodes and marks keep the garbage collector busy); the events cost linear
+    time. Raises _Fallback for anything unusual (anchors, explicit tags, duplicate keys, values
+    other than str/null/bool/int, several documents...): the caller then composes the tree,
+    so both readings give the same data and the same lines.
+    """
+    from yaml.events import (  # noqa: PLC0415
+        DocumentEndEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+        SequenceStartEvent, StreamEndEvent)
+
+    loader = _Loader(text)
+    try:
+        get = loader.get_event
+        resolve = loader.resolve
+        tags: dict[tuple[str, Any], str] = {}  # a plain scalar's tag depends on its text only
+        seq_lines: dict[int, list[int]] = {}
+
+        def value(ev: Any) -> Any:
+            kind = type(ev)
+            if ev.anchor is not None:
+                raise _Fallback
+            if kind is ScalarEvent:
+                s, tag = ev.value, ev.tag
+                if tag is None or tag == "!":  # as the composer resolves it
+                    key = (s, ev.implicit)
+                    tag = tags.get(key)
+                    if tag is None:
+                        tag = tags[key] = resolve(yaml.ScalarNode, s, ev.implicit)
+                return s if tag == _STR else _scalar(tag, s)
+            if ev.tag is not None and ev.tag != "!":
+                raise _Fallback
+            if kind is MappingStartEvent:
+                out: dict[Any, Any] = {}
+                while True:
+                    ev = get()
+                    if type(ev) is MappingEndEvent:
+                        return out
+                    k = value(ev)
+                    if k in out:  # duplicate key: the tree decides which line is whose
+                        raise _Fallback
+                    out[k] = value(get())
+            if kind is SequenceStartEvent:
+                items: list[Any] = []
+                lines: list[int] = []
+                while True:
+                    ev = get()
+                    if type(ev) is SequenceEndEvent:
+                        seq_lines[id(items)] = lines
+                        return items
+                    lines.append(ev.start_mark.line + 1)
+                    items.append(value(ev))
+            raise _Fallback  # an alias
+
+        get()  # StreamStartEvent
+        ev = get()
+        if type(ev) is StreamEndEvent:
+            return None, seq_lines
+        data = value(get())
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
+            raise _Fallback  # several documents: the composer says why not
+        return data, seq_lines
+    finally:
+        loader.dispose()
+
+
+class _EventLines:
+    """Lines for :func:`_read_events` data: sequence items directly, anything else (error
+    positions only) from the composed tree."""
+
+    def __init__(self, data: Any, seq_lines: dict[int, list[int]], text: str) -> None:
+        self._data = data
+        self._seq_lines = seq_lines
+        self._text = text
+        self._tree: _Lines | None = None
+
+    def item_lines(self, seq: list[Any]) -> list[int] | None:
+        """The line of each item of a sequence of the data."""
+        return self._seq_lines.get(id(seq))
+
+    def at(self, *keys: str | int) -> int | None:
+        node = self._data
+        for k in keys[:-1]:  # the walk _Lines makes, on the data (no duplicate keys here)
+            if isinstance(node, Mapping) and isinstance(k, str) and k in node:
+                node = node[k]
+            elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
+                node = node[k]
+            else:
+                node = None
+                break
+        if isinstance(node, list) and keys and isinstance(keys[-1], int):
+            lines = self._seq_lines.get(id(node))
+            if lines is not None and 0 <= keys[-1] < len(lines):
+                return lines[keys[-1]]
+        if self._tree is None:
+            loader = _Loader(self._text)
+            try:
+                self._tree = _Lines(loader.get_single_node())
+            finally:
+                loader.dispose()
+        return self._tree.at(*keys)
+
+
 def _build(node: yaml.Node) -> Any:
     """Plain data from the composed tree for the usual tags (3x faster than SafeConstructor
     on a large schema.yml); raises _Fallback for anything else (merge keys, timestamps...)."""
@@ -138,7 +252,11 @@ def _build(node: yaml.Node) -> Any:
         if tag != "tag:yaml.org,2002:seq":
             raise _Fallback
         return [_build(v) for v in node.value]
-    value = node.value
+    return _scalar(tag, node.value)
+
+
+def _scalar(tag: str, value: str) -> Any:
+    """A scalar of the usual tags; raises _Fallback for the others."""
     if tag == "tag:yaml.org,2002:str":
         return value
     if tag == "tag:yaml.org,2002:null":
@@ -161,6 +279,9 @@ class _Lines:
     def __init__(self, node: yaml.Node | None) -> None:
         self._nodes: dict[tuple[str | int, ...], yaml.Node | None] = {(): node}
 
+    def item_lines(self, seq: list[Any]) -> list[int] | None:  # noqa: ARG002 - same API
+        return None
+
     def _node(self, keys: tuple[str | int, ...]) -> yaml.Node | None:
         if keys in self._nodes:
             return self._nodes[keys]
@@ -179,7 +300,7 @@ class _Lines:
         return node.start_mark.line + 1 if node is not None else None
 
 
-def _fail(path: Path, lines: _Lines, keys: tuple[str | int, ...], message: str) -> DbtReadError:
+def _fail(path: Path, lines: _Lines | _EventLines, keys: tuple[str | int, ...], message: str) -> DbtReadError:
     line = lines.at(*keys)
     return DbtReadError(path, f"invalid dbt properties: {message}", line, None)
 
@@ -196,13 +317,14 @@ def _tags(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def _models(value: Any, path: Path, lines: _Lines) -> list[ModelProps]:
+def _models(value: Any, path: Path, lines: _Lines | _EventLines) -> list[ModelProps]:
     if not isinstance(value, list):
         raise _fail(path, lines, ("models",), "'models' must be a list of {name, ...}")
     out = []
+    seq_lines = lines.item_lines(value)
     for i, item in enumerate(value):
         where = ("models", i)
-        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or not item["name"]:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
             raise _fail(path, lines, where, f"models[{i}] must be a mapping with a 'name'")
         config: dict[str, Any] = {}
         for key in _CONFIG_LIKE:
@@ -223,7 +345,7 @@ def _models(value: Any, path: Path, lines: _Lines) -> list[ModelProps]:
             ModelProps(
                 name=item["name"],
                 path=path,
-                line=lines.at(*where),
+                line=seq_lines[i] if seq_lines is not None else lines.at(*where),
                 description=_text(desc) if desc is not None else None,
                 columns=tuple(_columns(item.get("columns"), path, lines, where)),
                 config=config,
@@ -233,25 +355,31 @@ def _models(value: Any, path: Path, lines: _Lines) -> list[ModelProps]:
 
 
 def _columns(
-    value: Any, path: Path, lines: _Lines, where: tuple[str | int, ...]
+    value: Any, path: Path, lines: _Lines | _EventLines, where: tuple[str | int, ...]
 ) -> list[ColumnProps]:
     if value is None:
         return []
     if not isinstance(value, list):
         raise _fail(path, lines, (*where, "columns"), "'columns' must be a list of {name, ...}")
     out = []
+    seq_lines = lines.item_lines(value)
     for j, col in enumerate(value):
-        cw = (*where, "columns", j)
-        if not isinstance(col, Mapping) or col.get("name") is None:
-            raise _fail(path, lines, cw, "a column must be a mapping with a 'name'")
+        # YAML mappings are dicts: isinstance(x, dict) is the cheap spelling of Mapping here
+        if not isinstance(col, dict) or col.get("name") is None:
+            raise _fail(path, lines, (*where, "columns", j), "a column must be a mapping with a 'name'")
         meta: dict[str, Any] = {}
         tags: list[str] = []
-        for holder in (col, col.get("config") if isinstance(col.get("config"), Mapping) else {}):
+        cfg = col.get("config")
+        for holder in (col, cfg) if isinstance(cfg, dict) else (col,):
             m = holder.get("meta")
-            if m is not None and not isinstance(m, Mapping):
-                raise _fail(path, lines, cw, f"column {col['name']}: 'meta' must be a mapping")
-            meta.update(m or {})
-            tags.extend(t for t in _tags(holder.get("tags")) if t not in tags)
+            if m is not None:
+                if not isinstance(m, dict):
+                    raise _fail(path, lines, (*where, "columns", j),
+                                f"column {col['name']}: 'meta' must be a mapping")
+                meta.update(m)
+            t = holder.get("tags")
+            if t is not None:
+                tags.extend(x for x in _tags(t) if x not in tags)
         dtype = col.get("data_type")
         out.append(
             ColumnProps(
@@ -260,13 +388,13 @@ def _columns(
                 meta=meta,
                 tags=tuple(tags),
                 data_type=str(dtype) if dtype is not None else None,
-                line=lines.at(*cw),
+                line=seq_lines[j] if seq_lines is not None else lines.at(*where, "columns", j),
             )
         )
     return out
 
 
-def _sources(value: Any, path: Path, lines: _Lines) -> list[SourceTable]:
+def _sources(value: Any, path: Path, lines: _Lines | _EventLines) -> list[SourceTable]:
     if not isinstance(value, list):
         raise _fail(path, lines, ("sources",), "'sources' must be a list of {name, tables}")
     out = []
