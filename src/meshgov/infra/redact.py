@@ -17,9 +17,10 @@ _SECRETISH = re.compile(
 
 
 def redact_text(text: str, sensitive: Iterable[str]) -> str:
-    for s in sorted((s for s in sensitive if len(s) >= MIN_LEN), key=len, reverse=True):
-        if s in text:
-            text = text.replace(s, MASK)
+    if sensitive:
+        for s in sorted((s for s in sensitive if len(s) >= MIN_LEN), key=len, reverse=True):
+            if s in text:
+                text = text.replace(s, MASK)
     return _SECRETISH.sub(MASK, text)
 
 

@@ -35,6 +35,23 @@ def json_encoder() -> Callable[[Any], str]:
     return fast
 
 
+def json_decoder() -> Callable[[str], Any]:
+    """``json.loads`` of rule results: orjson when installed, json for what orjson refuses."""
+    try:
+        import orjson  # noqa: PLC0415 - optional speed-up (the regorus extra installs it)
+    except ImportError:
+        return json.loads
+    fast_loads = orjson.loads
+
+    def loads(text: str) -> Any:
+        try:
+            return fast_loads(text)
+        except ValueError:  # orjson.JSONDecodeError: e.g. integers beyond 64 bits
+            return json.loads(text)
+
+    return loads
+
+
 def available() -> bool:
     try:
         import hobofan_regorus  # noqa: F401, PLC0415
@@ -65,6 +82,7 @@ class RegorusEngine:
                 raise syntax_error(NAME, exc, modules) from None
         self._engine.add_data_json(data_json)
         self._encode = json_encoder()
+        self._loads = json_decoder()
 
     def _eval(self, rule: str) -> Any:
         try:
@@ -83,7 +101,7 @@ class RegorusEngine:
         set_input = self._engine.set_input_json
         eval_json = self._engine.eval_rule_as_json
         encode = self._encode
-        loads = json.loads
+        loads = self._loads
         expansions = self._expansions
         for rule, doc in zip(rules, docs):  # the hot loop: one input per resource
             set_input(encode(doc))
@@ -121,7 +139,7 @@ class RegorusEngine:
                     continue
                 if raw == UNDEFINED_JSON_TEXT:
                     return UNDEFINED
-                got = self._eval(rule) if raw is None else json.loads(raw)
+                got = self._eval(rule) if raw is None else self._loads(raw)
                 if got is UNDEFINED:
                     return UNDEFINED
                 pair[i] = got
