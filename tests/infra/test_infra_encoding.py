@@ -29,3 +29,11 @@ def test_same_document_as_json(doc: object) -> None:
 def test_what_orjson_refuses_goes_through_json() -> None:
     doc = {"spec": {1: "int key", "big": 2**70}, "type": "cluster"}
     assert ENCODE(doc) == REFERENCE(doc)
+
+
+def test_results_decode_like_json_even_beyond_64_bit_integers() -> None:
+    from meshgov.infra.engines.regorus_engine import json_decoder
+
+    loads = json_decoder()
+    for text in ('[{"msg":"x","n":1.5}]', '{"big":123456789012345678901234567890}', "[]"):
+        assert loads(text) == json.loads(text)
