@@ -37,3 +37,12 @@ def test_results_decode_like_json_even_beyond_64_bit_integers() -> None:
     loads = json_decoder()
     for text in ('[{"msg":"x","n":1.5}]', '{"big":123456789012345678901234567890}', "[]"):
         assert loads(text) == json.loads(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSONISH | st.integers())
+def test_any_result_decodes_like_json(doc: object) -> None:
+    from meshgov.infra.engines.regorus_engine import json_decoder
+
+    text = json.dumps(doc)
+    assert json_decoder()(text) == json.loads(text)

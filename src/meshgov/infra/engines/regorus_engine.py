@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,17 +37,21 @@ def json_encoder() -> Callable[[Any], str]:
 
 
 def json_decoder() -> Callable[[str], Any]:
-    """``json.loads`` of rule results: orjson when installed, json for what orjson refuses."""
+    """``json.loads`` of rule results: orjson when installed, json where orjson would differ
+    (it reads integers beyond 64 bits as floats)."""
     try:
         import orjson  # noqa: PLC0415 - optional speed-up (the regorus extra installs it)
     except ImportError:
         return json.loads
     fast_loads = orjson.loads
+    long_digits = re.compile(r"[0-9]{19}").search
 
     def loads(text: str) -> Any:
+        if long_digits(text):
+            return json.loads(text)
         try:
             return fast_loads(text)
-        except ValueError:  # orjson.JSONDecodeError: e.g. integers beyond 64 bits
+        except ValueError:  # orjson.JSONDecodeError: let json say what is wrong
             return json.loads(text)
 
     return loads
