@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from audit_loopback import Faults, load_recorded, sdk_factory
+from audit_loopback import TOKEN, Faults, load_recorded, sdk_factory
 from meshgov.audit.config import CrawlSettings, WorkspaceRef
 from meshgov.audit.crawl import crawl_workspace
 from meshgov.audit.redact import REDACTED
@@ -99,3 +99,42 @@ def test_snapshot_fixture_is_what_the_crawler_yields(lb, tmp_path: Path) -> None
              ).read_text().splitlines()
     shipped = [(d["api"], d["obj"]) for d in map(json.loads, lines) if d["type"] == "object"]
     assert shipped == [(a, json.loads(json.dumps(o))) for a, o in records]
+
+
+def test_records_are_the_rest_json_as_served(lb) -> None:
+    """Raw pages through the SDK's ApiClient: fields the SDK's dataclasses do not model (yet)
+    and empty maps are kept as the API sent them, not dropped by a from_dict/as_dict trip."""
+    inv = load_recorded("sales-prod")
+    inv["clusters"][0]["x_future_field"] = {"nested": [1, 2]}
+    inv["tables"][0]["x_table_field"] = "kept"
+    host = lb.add_workspace("sales-prod", inv)
+    ref = WorkspaceRef("sales-prod", host, warehouse_id="wh-1")
+    records = list(crawl_workspace(sdk_factory()(ref, CrawlSettings()), ref, CrawlSettings()))
+    clusters = [o for a, o in records if a == "cluster"]
+    assert clusters[0]["x_future_field"] == {"nested": [1, 2]}
+    assert any(o.get("custom_tags") == {} for o in clusters)  # served as {}: kept
+    table = next(o for a, o in records if a == "table" and o["full_name"] ==
+                 inv["tables"][0]["full_name"])
+    assert table["x_table_field"] == "kept"
+    # every request carried the SDK's auth header (the SDK is the transport)
+    assert {auth for _, _, auth in lb.requests("sales-prod")} == {f"Bearer {TOKEN}"}
+
+
+def test_statement_results_follow_every_chunk(lb, monkeypatch) -> None:
+    import audit_loopback
+
+    whole = _crawl(lb, "sales-prod")
+    monkeypatch.setattr(audit_loopback, "CHUNK_ROWS", 3)
+    chunked = _crawl(lb, "hr-prod")
+    assert any("/result/chunks/" in p for _, p, _ in lb.requests("hr-prod"))
+    assert not any("/result/chunks/" in p for _, p, _ in lb.requests("sales-prod"))
+    expected: dict = {}
+    for g in load_recorded("hr-prod")["grants"]:
+        expected.setdefault((g["securable_type"], g["full_name"]), {}).setdefault(
+            g["principal"], set()).update(g["privileges"])
+    got = {(o["securable_type"], o["full_name"]): {a["principal"]: set(a["privileges"])
+                                                   for a in o["privilege_assignments"]}
+           for a, o in chunked if a == "grants"}
+    assert got == expected
+    assert sum(1 for a, _ in chunked if a == "tag") == len(load_recorded("hr-prod")["tags"])
+    assert whole  # the unchunked crawl of another workspace is unaffected

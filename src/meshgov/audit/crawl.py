@@ -1,8 +1,13 @@
 """Crawl one workspace with databricks-sdk: a lazy stream of ``(api, REST JSON)`` records.
 
-The SDK is the transport: its list iterators follow ``next_page_token`` and it retries 429/503
-after ``Retry-After``. Records are yielded as soon as a page arrives so that the caller can
-stream them to the snapshot without holding a workspace in memory.
+The SDK is the transport: every call goes through its ``ApiClient`` (authentication, retries of
+429/503 after ``Retry-After``, timeouts, error mapping). The list endpoints are read as raw JSON
+pages and paged exactly as the SDK's list iterators do (``next_page_token`` until it is absent
+or empty; ``max_results=0`` by default for Unity Catalog): each record is the REST JSON object
+itself, not a round trip through the SDK's dataclasses (``from_dict`` then ``as_dict``, ~65 us
+per object, which dropped fields the SDK does not model yet and empty maps). Records are yielded
+as soon as a page arrives so that the caller can stream them to the snapshot without holding a
+workspace in memory.
 
 Unity Catalog: catalogs -> schemas -> tables come from the list APIs (a table's columns, view
 definition, row filter and column masks are in ``tables.list``). Grants and entity tags are
@@ -53,8 +58,44 @@ class CrawlError(Exception):
     """A crawl step failed in a way the SDK does not raise itself (e.g. a failed statement)."""
 
 
-def _d(obj: Any) -> dict[str, Any]:
-    return redact(obj.as_dict() if hasattr(obj, "as_dict") else dict(obj))
+#: statement states that mean "poll again" (the SDK's StatementState.PENDING / RUNNING)
+_RUNNING_STATES = frozenset({"PENDING", "RUNNING"})
+
+
+def _headers(w: Any, *, body: bool = False) -> dict[str, str]:
+    """The headers the SDK's generated methods send (JSON, and the workspace id when known)."""
+    headers = {"Accept": "application/json"}
+    if body:
+        headers["Content-Type"] = "application/json"
+    workspace_id = getattr(w.config, "workspace_id", None)
+    if workspace_id:
+        headers["X-Databricks-Workspace-Id"] = workspace_id
+    return headers
+
+
+def _get(w: Any, path: str, query: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One GET through the SDK's ApiClient (its auth, retries and error mapping)."""
+    res = w.api_client.do("GET", path, query=dict(query) if query is not None else None,
+                          headers=_headers(w))
+    if not isinstance(res, dict):
+        raise CrawlError(f"{path}: expected a JSON object, got {type(res).__name__}")
+    return res
+
+
+def _pages(w: Any, path: str, key: str, query: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The items of a paged list endpoint, page by page, as the SDK's list iterators page:
+    follow ``next_page_token`` until a page has none (or an empty one)."""
+    q = dict(query)
+    while True:
+        page = _get(w, path, q)
+        for item in page.get(key) or ():
+            if not isinstance(item, dict):
+                raise CrawlError(f"{path}: expected objects in {key!r}, got {type(item).__name__}")
+            yield item
+        token = page.get("next_page_token")
+        if not token:
+            return
+        q["page_token"] = token
 
 
 def crawl_workspace(
@@ -63,19 +104,19 @@ def crawl_workspace(
     """Yield every object of the workspace as ``(api, obj)``; SDK errors propagate."""
     step = on_step or (lambda _s: None)
     step("clusters")
-    for c in w.clusters.list(page_size=crawl.page_size):
-        yield "cluster", _d(c)
+    for c in _pages(w, "/api/2.1/clusters/list", "clusters", {"page_size": crawl.page_size}):
+        yield "cluster", redact(c)
     step("cluster policies")
-    for p in w.cluster_policies.list():
-        yield "cluster_policy", _d(p)
+    for p in _get(w, "/api/2.0/policies/clusters/list", {}).get("policies") or ():
+        yield "cluster_policy", redact(dict(p))
     step("warehouses")
-    for wh in w.warehouses.list():
-        yield "warehouse", _d(wh)
+    for wh in _pages(w, "/api/2.0/sql/warehouses", "warehouses", {}):
+        yield "warehouse", redact(wh)
     step("jobs")
-    for j in w.jobs.list(expand_tasks=True, limit=100):
-        yield "job", _d(j)
+    for j in _pages(w, "/api/2.2/jobs/list", "jobs", {"expand_tasks": True, "limit": 100}):
+        yield "job", redact(j)
     step("workspace conf")
-    conf = w.workspace_conf.get_status(keys=",".join(WORKSPACE_CONF_KEYS))
+    conf = _get(w, "/api/2.0/workspace-conf", {"keys": ",".join(WORKSPACE_CONF_KEYS)})
     yield "workspace_conf", redact(dict(conf or {}))
     if crawl.unity_catalog:
         yield from crawl_unity_catalog(w, ref, crawl, step)
@@ -90,16 +131,18 @@ def crawl_unity_catalog(
     per_object_grants = crawl.grants == "per_object" or (crawl.grants == "auto" and not bulk)
     per_object_tags = crawl.tags and ref.warehouse_id is None
     step("unity catalog")
-    for cat in w.catalogs.list():
-        c = _d(cat)
+    # the SDK's list methods send max_results=0 (server default page) unless told otherwise
+    for cat in _pages(w, "/api/2.1/unity-catalog/catalogs", "catalogs", {"max_results": 0}):
+        c = redact(cat)
         name = str(c.get("name", ""))
         if not name or name in SKIP_CATALOGS:
             continue
         yield "catalog", c
         if per_object_grants:
             yield "grants", _effective(w, "catalog", name)
-        for sch in w.schemas.list(catalog_name=name, max_results=crawl.page_size):
-            s = _d(sch)
+        for sch in _pages(w, "/api/2.1/unity-catalog/schemas", "schemas",
+                          {"catalog_name": name, "max_results": crawl.page_size}):
+            s = redact(sch)
             sname = str(s.get("name", ""))
             if sname == "information_schema":
                 continue
@@ -107,16 +150,18 @@ def crawl_unity_catalog(
             full_schema = f"{name}.{sname}"
             if per_object_grants:
                 yield "grants", _effective(w, "schema", full_schema)
-            for tbl in w.tables.list(catalog_name=name, schema_name=sname,
-                                     max_results=crawl.page_size):
-                t = _d(tbl)
+            for tbl in _pages(w, "/api/2.1/unity-catalog/tables", "tables",
+                              {"catalog_name": name, "max_results": crawl.page_size,
+                               "schema_name": sname}):
+                t = redact(tbl)
                 yield "table", t
                 full = str(t.get("full_name") or f"{full_schema}.{t.get('name')}")
                 if per_object_grants:
                     yield "grants", _effective(w, "table", full)
                 if per_object_tags:
-                    for tag in w.entity_tag_assignments.list("tables", full):
-                        yield "tag", _d(tag)
+                    path = f"/api/2.1/unity-catalog/entity-tag-assignments/tables/{full}/tags"
+                    for tag in _pages(w, path, "tag_assignments", {}):
+                        yield "tag", redact(tag)
     if bulk and ref.warehouse_id is not None:
         step("grants (information_schema)")
         for securable, sql in BULK_GRANTS:
@@ -130,9 +175,12 @@ def crawl_unity_catalog(
 
 def _effective(w: Any, securable_type: str, full_name: str) -> dict[str, Any]:
     """``grants.get_effective`` (one page) as a grants record naming its securable."""
-    res = w.grants.get_effective(securable_type, full_name)
+    res = redact(_get(w, f"/api/2.1/unity-catalog/effective-permissions/{securable_type}/"
+                         f"{full_name}", {}))
     assignments = []
-    for a in _d(res).get("privilege_assignments") or []:
+    for a in res.get("privilege_assignments") or []:
+        if not isinstance(a, dict):
+            continue
         privs = sorted({str(p.get("privilege")) for p in a.get("privileges") or []
                         if isinstance(p, dict) and p.get("privilege")})
         assignments.append({"principal": a.get("principal"), "privileges": privs})
@@ -180,33 +228,45 @@ def _tag_from_row(entity_type: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_query(w: Any, warehouse_id: str, sql: str) -> Iterator[dict[str, Any]]:
-    """Run one SQL statement on a warehouse (INLINE, JSON_ARRAY) and yield rows as dicts."""
-    from databricks.sdk.service.sql import Disposition, Format, StatementState  # noqa: PLC0415
+    """Run one SQL statement on a warehouse (INLINE, JSON_ARRAY) and yield rows as dicts.
 
-    res = w.statement_execution.execute_statement(
-        statement=sql, warehouse_id=warehouse_id, wait_timeout="50s",
-        disposition=Disposition.INLINE, format=Format.JSON_ARRAY,
-    )
+    The statement execution API through the SDK's ApiClient, as
+    ``statement_execution.execute_statement`` / ``get_statement`` /
+    ``get_statement_result_chunk_n`` call it.
+    """
+    body = {"disposition": "INLINE", "format": "JSON_ARRAY", "statement": sql,
+            "wait_timeout": "50s", "warehouse_id": warehouse_id}
+    res = w.api_client.do("POST", "/api/2.0/sql/statements", body=body,
+                          headers=_headers(w, body=True))
     polls = 0
-    while res.status is not None and res.status.state in (StatementState.PENDING,
-                                                          StatementState.RUNNING):
+    while _state(res) in _RUNNING_STATES:
         polls += 1
         if polls > 600:
-            raise CrawlError(f"statement {res.statement_id} did not finish")
+            raise CrawlError(f"statement {res.get('statement_id')} did not finish")
         w.config.clock.sleep(1.0)
-        res = w.statement_execution.get_statement(res.statement_id)
-    state = res.status.state if res.status is not None else None
-    if state != StatementState.SUCCEEDED:
-        err = res.status.error if res.status is not None else None
-        msg = err.message if err is not None and err.message else str(state)
+        res = _get(w, f"/api/2.0/sql/statements/{res.get('statement_id')}")
+    state = _state(res)
+    if state != "SUCCEEDED":
+        status = res.get("status") if isinstance(res.get("status"), dict) else {}
+        err = status.get("error") if isinstance(status.get("error"), dict) else {}
+        msg = err.get("message") or (f"StatementState.{state}" if state else "None")
         raise CrawlError(f"information_schema query failed: {msg}")
-    cols = [c.name for c in (res.manifest.schema.columns or [])] if res.manifest and \
-        res.manifest.schema else []
-    chunk = res.result
-    while chunk is not None:
-        for values in chunk.data_array or []:
+    manifest = res.get("manifest") or {}
+    schema = manifest.get("schema") if isinstance(manifest, dict) else None
+    cols = [c.get("name") for c in (schema.get("columns") or [])] if isinstance(schema, dict) \
+        else []
+    chunk = res.get("result")
+    statement_id = res.get("statement_id")
+    while isinstance(chunk, dict):
+        for values in chunk.get("data_array") or []:
             yield dict(zip(cols, values))
-        if chunk.next_chunk_index is None:
+        nxt = chunk.get("next_chunk_index")
+        if nxt is None:
             break
-        chunk = w.statement_execution.get_statement_result_chunk_n(
-            res.statement_id, chunk.next_chunk_index)
+        chunk = _get(w, f"/api/2.0/sql/statements/{statement_id}/result/chunks/{nxt}")
+
+
+def _state(res: Any) -> str | None:
+    status = res.get("status") if isinstance(res, dict) else None
+    state = status.get("state") if isinstance(status, dict) else None
+    return state if isinstance(state, str) else None
