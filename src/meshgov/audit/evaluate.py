@@ -62,6 +62,21 @@ def pii_patterns(ctx: EvalContext) -> list[re.Pattern[str]]:
     return out
 
 
+class _Owners:
+    """``registry.owner_of`` memoized for one workspace (findings repeat their subjects)."""
+
+    def __init__(self, ctx: EvalContext) -> None:
+        self.registry = ctx.catalog.registry
+        self.known: dict[str, str | None] = {}
+
+    def __call__(self, name: str) -> str | None:
+        try:
+            return self.known[name]
+        except KeyError:
+            owner = self.known[name] = self.registry.owner_of(name)
+            return owner
+
+
 def evaluate_workspace(snap: WorkspaceSnapshot, ctx: EvalContext) -> WorkspaceResult:
     ws = snap.workspace
     kinds = ctx.options.kinds
@@ -69,25 +84,31 @@ def evaluate_workspace(snap: WorkspaceSnapshot, ctx: EvalContext) -> WorkspaceRe
     notes: list[str] = []
     counts: dict[str, int] = {}
     column_tags: dict[str, list[tuple[str, str]]] = {}
+    tables: list[Mapping[str, Any]] = []
     for api, obj in snap.records:
         counts[api] = counts.get(api, 0) + 1
-        if api == "tag" and obj.get("entity_type") == "columns":
+        if api == "table":
+            tables.append(obj)
+        elif api == "tag" and obj.get("entity_type") == "columns":
             column_tags.setdefault(str(obj.get("entity_name", "")).lower(), []).append(
                 (str(obj.get("tag_key") or ""), str(obj.get("tag_value") or "")))
 
+    owners = _Owners(ctx)
     if "infra" in kinds:
-        findings.extend(_infra(snap, ctx, notes))
-    findings.extend(_uc_policies(snap, ctx, column_tags))
-    product_facts = _product_facts(snap, ctx, column_tags)
+        findings.extend(_infra(snap, ctx, notes, owners))
+    patterns = pii_patterns(ctx)
+    pii_names: dict[str, bool] = {}
+    findings.extend(_uc_policies(snap, ctx, tables, column_tags, patterns, pii_names, owners))
+    product_facts = _product_facts(snap, ctx, tables, column_tags, patterns, pii_names)
     if "code" in kinds:
-        for api, obj in snap.records:
-            view = obj.get("view_definition") if api == "table" else None
+        for obj in tables:
+            view = obj.get("view_definition")
             if isinstance(view, str) and view.strip():
-                full = str(obj.get("full_name") or _object_id(api, obj))
+                full = str(obj.get("full_name") or _object_id("table", obj))
                 for f in _code_checks(view, full, ws.name, ctx):
-                    findings.append(_attribute(f, ctx, full, ws.domain))
+                    findings.append(_attribute(f, owners, full, ws.domain))
     if "data" in kinds and ctx.options.data:
-        findings.extend(_data(snap, ctx, notes))
+        findings.extend(_data(snap, ctx, notes, tables))
     return WorkspaceResult(tuple(findings), len(snap.records), counts, product_facts, tuple(notes))
 
 
@@ -97,14 +118,16 @@ def _code_checks(view: str, full: str, workspace: str, ctx: EvalContext) -> list
     return check_sql_text(view, full, ctx, subject_type="table", path=f"{workspace}/{full}")
 
 
-def _attribute(f: Finding, ctx: EvalContext, name: str, ws_domain: str | None) -> Finding:
-    domain = f.subject.domain or ctx.catalog.registry.owner_of(name) or ws_domain
+def _attribute(f: Finding, owners: Callable[[str], str | None], name: str,
+               ws_domain: str | None) -> Finding:
+    domain = f.subject.domain or owners(name) or ws_domain
     if domain == f.subject.domain:
         return f
     return replace(f, subject=Subject(f.subject.type, f.subject.ref, domain))
 
 
-def _infra(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str]) -> list[Finding]:
+def _infra(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str],
+           owners: Callable[[str], str | None]) -> list[Finding]:
     from_rest = _optional(FROM_REST)
     evaluate_resources = _optional(EVALUATE_RESOURCES)
     if from_rest is None or evaluate_resources is None:
@@ -125,7 +148,7 @@ def _infra(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str]) -> list[
     result = evaluate_resources(resources, ctx)
     notes.extend(result.notes)
     for f in result.findings:
-        findings.append(_attribute(f, ctx, f.subject.ref, ws.domain))
+        findings.append(_attribute(f, owners, f.subject.ref, ws.domain))
     return findings
 
 
@@ -139,38 +162,37 @@ def _input_finding(source: str, message: str, domain: str | None) -> Finding:
                    location=Location(path=source)).with_fingerprint(message)
 
 
-def _tables(snap: WorkspaceSnapshot) -> list[Mapping[str, Any]]:
-    return [obj for api, obj in snap.records if api == "table"]
-
-
-def _uc_policies(snap: WorkspaceSnapshot, ctx: EvalContext,
-                 column_tags: Mapping[str, list[tuple[str, str]]]) -> list[Finding]:
-    patterns = pii_patterns(ctx)
+def _uc_policies(snap: WorkspaceSnapshot, ctx: EvalContext, tables: list[Mapping[str, Any]],
+                 column_tags: Mapping[str, list[tuple[str, str]]],
+                 patterns: list[re.Pattern[str]], pii_names: dict[str, bool],
+                 owners: Callable[[str], str | None]) -> list[Finding]:
     ws = snap.workspace
     out: list[Finding] = []
-    if not {"code", "data"} & set(ctx.options.kinds):
+    kinds = ctx.options.kinds
+    if not {"code", "data"} & set(kinds):
         return out
-    for t in _tables(snap):
-        facts = table_facts(t, column_tags, patterns)
-        domain = ctx.catalog.registry.owner_of(facts.full_name) or ws.domain
-        out.extend(table_findings(facts, ws.name, domain, ctx.options.kinds))
+    for t in tables:
+        facts = table_facts(t, column_tags, patterns, pii_names)
+        domain = owners(facts.full_name) or ws.domain
+        out.extend(table_findings(facts, ws.name, domain, kinds))
     return out
 
 
-def _product_facts(snap: WorkspaceSnapshot, ctx: EvalContext,
-                   column_tags: Mapping[str, list[tuple[str, str]]]) -> tuple[dict[str, Any], ...]:
+def _product_facts(snap: WorkspaceSnapshot, ctx: EvalContext, tables: list[Mapping[str, Any]],
+                   column_tags: Mapping[str, list[tuple[str, str]]],
+                   patterns: list[re.Pattern[str]],
+                   pii_names: dict[str, bool]) -> tuple[dict[str, Any], ...]:
     """Scorecard inputs for the published product tables found in this workspace."""
     registry = ctx.catalog.registry
     if not registry.products():
         return ()
-    patterns = pii_patterns(ctx)
     out = []
-    for t in _tables(snap):
+    for t in tables:
         full = str(t.get("full_name") or "")
         hit = registry.product_of(full)
         if hit is None:
             continue
-        facts: TableFacts = table_facts(t, column_tags, patterns)
+        facts: TableFacts = table_facts(t, column_tags, patterns, pii_names)
         out.append({"workspace": snap.workspace.name, "domain": hit[0], "product": hit[1].name,
                     **facts.to_dict()})
     return tuple(out)
@@ -198,10 +220,11 @@ def workspace_bindings(tables: Iterable[str], data: Mapping[str, Mapping[str, An
     return out
 
 
-def _data(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str]) -> list[Finding]:
+def _data(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str],
+          tables: list[Mapping[str, Any]]) -> list[Finding]:
     validate = _optional(VALIDATE_BINDINGS)
-    tables = [str(t.get("full_name") or "") for t in _tables(snap)]
-    bindings = workspace_bindings(tables, ctx.config.data, snap.workspace.host)
+    names = [str(t.get("full_name") or "") for t in tables]
+    bindings = workspace_bindings(names, ctx.config.data, snap.workspace.host)
     if not bindings:
         return []
     if validate is None:
@@ -210,4 +233,5 @@ def _data(snap: WorkspaceSnapshot, ctx: EvalContext, notes: list[str]) -> list[F
         return []
     result = validate(bindings, ctx)
     notes.extend(result.notes)
-    return [_attribute(f, ctx, f.subject.ref, snap.workspace.domain) for f in result.findings]
+    owners = _Owners(ctx)
+    return [_attribute(f, owners, f.subject.ref, snap.workspace.domain) for f in result.findings]

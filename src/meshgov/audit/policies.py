@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from meshgov.core.model import Finding, Location, Policy, Subject
+from meshgov.core.model import Finding, Location, Policy, Subject, fingerprint
 
 WORKSPACE_FAILED = "MG-A-001"
 DESCRIBED = "MG-A-002"
@@ -86,19 +86,26 @@ class TableFacts:
 
 
 def table_facts(table: Mapping[str, Any], column_tags: Mapping[str, Sequence[tuple[str, str]]],
-                pii_patterns: Sequence[re.Pattern[str]]) -> TableFacts:
+                pii_patterns: Sequence[re.Pattern[str]],
+                pii_names: dict[str, bool] | None = None) -> TableFacts:
+    """The facts of one table. ``pii_names``: a per-workspace memo of column name -> "the name
+    matches a PII pattern" (column names repeat across a workspace's tables)."""
     full = str(table.get("full_name") or ".".join(
         str(table.get(k, "")) for k in ("catalog_name", "schema_name", "name")))
     owner = str(table.get("owner") or "")
     pii: list[str] = []
     unmasked: list[str] = []
+    names = pii_names if pii_names is not None else {}
     for col in table.get("columns") or []:
         if not isinstance(col, Mapping):
             continue
         cname = str(col.get("name", ""))
-        tags = column_tags.get(f"{full}.{cname}".lower(), ())
-        looks_pii = any(p.search(cname) for p in pii_patterns) or any(
-            _PII_TAG.search(k or "") or _PII_TAG.search(v or "") for k, v in tags)
+        looks_pii = names.get(cname)
+        if looks_pii is None:
+            looks_pii = names[cname] = any(p.search(cname) for p in pii_patterns)
+        if not looks_pii and column_tags:
+            tags = column_tags.get(f"{full}.{cname}".lower(), ())
+            looks_pii = any(_PII_TAG.search(k or "") or _PII_TAG.search(v or "") for k, v in tags)
         if looks_pii:
             pii.append(cname)
             if not col.get("mask"):
@@ -118,10 +125,12 @@ def table_facts(table: Mapping[str, Any], column_tags: Mapping[str, Sequence[tup
 def _finding(policy_id: str, message: str, ref: str, stype: str, domain: str | None, path: str,
              evidence: Mapping[str, Any], content: str | None = None) -> Finding:
     p = AUDIT_POLICIES[policy_id]
+    # the fingerprint Finding.with_fingerprint would set, without building the Finding twice
     return Finding(policy_id=policy_id, kind=p.kind, severity=p.severity, message=message,
                    remediation=p.remediation, subject=Subject(stype, ref, domain),
-                   location=Location(path=path), evidence=dict(evidence)
-                   ).with_fingerprint(content if content is not None else message)
+                   location=Location(path=path), evidence=dict(evidence),
+                   fingerprint=fingerprint(policy_id, ref,
+                                           content if content is not None else message))
 
 
 def table_findings(facts: TableFacts, workspace: str, domain: str | None,
