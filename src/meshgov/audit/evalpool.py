@@ -115,6 +115,7 @@ class SnapshotEvaluator:
                                          mp_context=multiprocessing.get_context("spawn"),
                                          initializer=watch_parent, initargs=(os.getpid(),))
                      if workers > 0 else None)
+        self._closer: threading.Thread | None = None
 
     def submit(self, path: Path) -> Pending:
         if self.pool is not None:
@@ -127,8 +128,19 @@ class SnapshotEvaluator:
     def inline(self, path: Path) -> WorkspaceEval:
         return evaluate_file(path, self.ctx)
 
+    def release(self) -> None:
+        """Every result is in: let the workers exit in the background (a thread waits for
+        them; ``close`` joins it) so that their shutdown overlaps what the caller does next."""
+        if self.pool is not None and self._closer is None:
+            self._closer = threading.Thread(target=self.pool.shutdown,
+                                            kwargs={"wait": True, "cancel_futures": True},
+                                            name="meshgov-eval-shutdown", daemon=True)
+            self._closer.start()
+
     def close(self) -> None:
-        if self.pool is not None:
+        if self._closer is not None:
+            self._closer.join()
+        elif self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> SnapshotEvaluator:

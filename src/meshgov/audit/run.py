@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.util
-import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -30,6 +29,7 @@ from meshgov.audit.rundir import (
     REPORT,
     WORKSPACES,
     clean_temp,
+    compact_json,
     new_run,
     previous_report,
     read_state,
@@ -240,15 +240,15 @@ def crawl_and_evaluate(
                                                   f"{err.get('type')}: {err.get('message')}"))
         for efut, resumed, seconds in pending:
             acc.add(efut.result(), resumed=resumed, seconds=seconds)
-    baseline = ctx.options.baseline or previous_report(audit_dir, run)
-    notes = [f"audit run {run.name} in {audit_dir}"]
-    if done_before:
-        notes.append(f"resumed: {len(done_before)} workspace(s) were already crawled by the "
-                     "interrupted run and were not crawled again")
-    report = acc.report(started, baseline, notes)
-    # compact JSON (the C encoder): the next run's baseline, re-renderable with `meshgov report`
-    write_atomic(run / REPORT, json.dumps(report.to_dict(), ensure_ascii=False,
-                                          separators=(",", ":")) + "\n")
+        evaluator.release()  # the workers exit while the report is built
+        baseline = ctx.options.baseline or previous_report(audit_dir, run)
+        notes = [f"audit run {run.name} in {audit_dir}"]
+        if done_before:
+            notes.append(f"resumed: {len(done_before)} workspace(s) were already crawled by the "
+                         "interrupted run and were not crawled again")
+        report = acc.report(started, baseline, notes)
+        # compact JSON: the next run's baseline, re-renderable with `meshgov report`
+        write_atomic(run / REPORT, compact_json(report.to_dict()) + "\n")
     state = read_state(run)
     state["finished_at"] = _iso(_now())
     write_state(run, state)
@@ -293,8 +293,9 @@ def evaluate_snapshot_dir(
             if on_progress:
                 on_progress(AuditProgress("done", ev.workspace.name, i, total,
                                           ev.result.objects if ev.result else 0, "(snapshot)"))
-    report = acc.report(started, ctx.options.baseline,
-                        [f"offline re-evaluation of the snapshot {directory}"])
+        evaluator.release()  # the workers exit while the report is built
+        report = acc.report(started, ctx.options.baseline,
+                            [f"offline re-evaluation of the snapshot {directory}"])
     if on_progress:
         on_progress(AuditProgress("finished", done=total, total=total, objects=acc.objects,
                                   message=f"from the snapshot of {total} workspace(s)"))
