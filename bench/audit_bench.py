@@ -48,11 +48,17 @@ def child(args: argparse.Namespace) -> None:
         snapshot=args.snapshot, audit_dir=args.audit_dir, concurrency=args.concurrency,
         resume=False)
     seconds = time.perf_counter() - t0
-    failed = [w["name"] for w in report.extras.get("workspaces", []) if w["status"] != "ok"]
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    failed = [w["name"] for w in report.extras.get("workspaces", []) if w["status"] != "ok"]
+    by_policy: dict[str, int] = {}
+    for f in report.findings:
+        by_policy[f.policy_id] = by_policy.get(f.policy_id, 0) + 1
     print(json.dumps({"seconds": seconds, "objects": report.run.inputs,
                       "findings": len(report.findings), "failed": failed,
+                      "findings_by_policy": dict(sorted(by_policy.items())),
                       "cpu_seconds": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+                      "main_cpu_seconds": me.ru_utime + me.ru_stime,
+                      "workers_cpu_seconds": kids.ru_utime + kids.ru_stime,
                       "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "worker_maxrss_mb":
                           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
@@ -80,8 +86,12 @@ def main() -> None:
     ap.add_argument("--kinds", default="code,infra,data",
                     help="policy kinds evaluated (code,infra,data)")
     ap.add_argument("--rss", nargs="*", type=int, default=[5, 10, 20],
-                    help="workspace counts for the peak-RSS series")
+                    help="workspace counts for the peak-RSS series (default, and `--rss` "
+                    "without values: 5 10 20; `--rss 0`: none)")
     args = ap.parse_args()
+    if not args.rss:  # a bare `--rss` means the default series, not none
+        args.rss = [5, 10, 20]
+    args.rss = [n for n in args.rss if n > 0]
     if args.child:
         child(args)
         return
@@ -123,10 +133,14 @@ def main() -> None:
         assert all(not x["failed"] for x in runs), runs
         assert runs[0]["objects"] == expected, (runs[0]["objects"], expected)
         secs = statistics.median(x["seconds"] for x in runs)
+        assert all(x["findings_by_policy"] == runs[0]["findings_by_policy"] for x in runs), runs
         result.update(objects=runs[0]["objects"], findings=runs[0]["findings"],
+                      findings_by_policy=runs[0]["findings_by_policy"],
                       crawl_evaluate_seconds=[round(x["seconds"], 2) for x in runs],
                       median_seconds=round(secs, 2),
                       audit_cpu_seconds=[round(x["cpu_seconds"], 2) for x in runs],
+                      main_cpu_seconds=[round(x["main_cpu_seconds"], 2) for x in runs],
+                      workers_cpu_seconds=[round(x["workers_cpu_seconds"], 2) for x in runs],
                       server_cpu_seconds=[round(x["server_cpu_seconds"], 2) for x in runs],
                       load_average_1m=round(os.getloadavg()[0], 2),
                       objects_per_second=round(runs[0]["objects"] / secs))
