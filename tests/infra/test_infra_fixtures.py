@@ -20,7 +20,8 @@ def test_fixture_findings_exact(engine: str) -> None:
                    f.subject.type] for f in report.findings)
     assert rows == EXPECTED
     assert report.run.engine == engine
-    assert report.run.inputs == 10  # files: 2 plans, 6 specs, 1 bundle, 1 ARM template
+    # files: 2 plans, 6 specs, 2 bundles (one with 3 included files, each an input), 1 ARM template
+    assert report.run.inputs == 14
 
 
 def test_compliant_plan_has_no_findings() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,19 +38,28 @@ def _subset(expected: Any, actual: Any) -> bool:
 
 
 @pytest.mark.parametrize(("kind", "case"), _cases())
-def test_normalizer_case(kind: str, case: dict) -> None:
+def test_normalizer_case(kind: str, case: dict, tmp_path: Path) -> None:
+    path, directory = "in.txt", None
+    if "files" in case:  # a bundle with the files it includes, written next to it
+        path, directory = "databricks.yml", tmp_path
+        (tmp_path / path).write_text(case["text"])
+        for rel, text in case["files"].items():
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text)
     if "error" in case:
         with pytest.raises(NormalizeError) as info:
-            normalize_text(kind, case["text"], "in.txt")
+            normalize_text(kind, case["text"], path, directory)
         assert case["error"]["contains"] in info.value.message
         if "line" in case["error"]:
             assert info.value.line == case["error"]["line"]
+        if "path" in case["error"]:
+            assert info.value.path == case["error"]["path"]
         return
-    resources = normalize_text(kind, case["text"], "in.txt")
+    resources = normalize_text(kind, case["text"], path, directory)
     assert [r.address for r in resources] == [e["address"] for e in case["expect"]]
     for r, e in zip(resources, case["expect"]):
         assert r.type == e["type"]
-        assert r.source.path == "in.txt"
+        assert r.source.path == e.get("path", path), r.address
         if "line" in e:
             assert r.source.line == e["line"], r.address
         assert _subset(e.get("spec", {}), dict(r.spec)), (r.address, dict(r.spec))

@@ -10,13 +10,26 @@ and for ``*.json`` at most the first 4 KiB are read.
 - ``*.json`` whose head has ``"terraform_version"`` or ``"resource_changes"`` (``terraform
   show -json``)                                                   -> terraform_plan
 - ``*.json`` whose head has ``deploymentTemplate.json#``          -> arm_template
+- ``*.yml`` / ``*.yaml`` that the nearest ``databricks.yml`` above it includes (one of its
+  ``include:`` patterns matches the file)                         -> databricks_bundle_include
+
+A bundle include is evaluated through its bundle (:func:`including_bundle`): the hook passing
+only ``resources/jobs.yml`` checks the bundle that includes it. The upward search for the
+bundle looks at most :data:`MAX_BUNDLE_LEVELS` directories up, stops at a ``.git`` directory,
+and is cached per directory; the include patterns of a bundle are read once per version of the
+file (and not parsed at all when the file has no ``include``).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 BUNDLE_NAMES = frozenset({"databricks.yml", "databricks.yaml"})
+BUNDLE_INCLUDE = "databricks_bundle_include"
+#: directories above a YAML file searched for the bundle that includes it (the file's own first)
+MAX_BUNDLE_LEVELS = 8
 SPEC_SUFFIXES: tuple[tuple[str, str], ...] = (
     (".cluster.json", "databricks_cluster_spec"),
     (".warehouse.json", "databricks_warehouse_spec"),
@@ -43,6 +56,10 @@ def classify(path: Path) -> str | None:
     name = path.name.lower()
     if name in BUNDLE_NAMES:
         return "databricks_bundle"
+    if name.endswith((".yml", ".yaml")):
+        if name != "meshgov.yaml" and including_bundle(path) is not None:
+            return BUNDLE_INCLUDE
+        return None
     if not name.endswith(".json"):
         return None
     for suffix, kind in SPEC_SUFFIXES:
@@ -56,3 +73,77 @@ def classify(path: Path) -> str | None:
     if b"deploymentTemplate.json#" in head:
         return "arm_template"
     return None
+
+
+def including_bundle(path: Path) -> Path | None:
+    """The bundle file (``databricks.yml``) that includes ``path``, if any.
+
+    Only the nearest bundle above the file is asked (the bundle whose tree the file is in), with
+    the CLI's pattern semantics (:mod:`meshgov.infra.normalize.globs`); the bundle's own root
+    configuration names (``bundle.yml``, ...) at its top are never includes.
+    """
+    if not path.is_absolute():
+        path = path.absolute()
+    bundle = nearest_bundle(path.parent)
+    if bundle is None:
+        return None
+    parts = path.relative_to(bundle.parent).parts
+    if len(parts) == 1 and parts[0] in ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml"):
+        return None
+    try:
+        st = bundle.stat()
+    except OSError:
+        return None
+    from meshgov.infra.normalize.globs import matches  # noqa: PLC0415 - only near a bundle
+
+    patterns = include_patterns(bundle, st.st_mtime_ns, st.st_size)
+    return bundle if any(matches(p, parts) for p in patterns) else None
+
+
+@lru_cache(maxsize=4096)
+def nearest_bundle(directory: Path) -> Path | None:
+    """The ``databricks.yml``/``.yaml`` in ``directory`` or at most MAX_BUNDLE_LEVELS - 1 above."""
+    d = directory
+    for _ in range(MAX_BUNDLE_LEVELS):
+        for name in ("databricks.yml", "databricks.yaml"):
+            f = d / name
+            if f.is_file():
+                return f
+        if d.parent == d or (d / ".git").exists():
+            return None
+        d = d.parent
+    return None
+
+
+@lru_cache(maxsize=256)
+def include_patterns(bundle: Path, mtime_ns: int, size: int) -> tuple[Any, ...]:
+    """The compiled ``include`` patterns of a bundle file (version: mtime and size); those a
+    bundle evaluation would reject (absolute, outside the bundle, malformed) are left out."""
+    try:
+        raw = bundle.read_bytes()
+    except OSError:
+        return ()
+    if b"include" not in raw:
+        return ()
+    from meshgov.core.yamlio import YamlError, loads  # noqa: PLC0415
+    from meshgov.infra.normalize.globs import BadPattern, clean, compile_pattern  # noqa: PLC0415
+
+    try:
+        data = loads(raw.decode("utf-8"), str(bundle))
+    except (YamlError, UnicodeDecodeError):
+        return ()
+    entries = data.get("include") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return ()
+    out = []
+    for entry in entries:
+        if not isinstance(entry, str) or entry.startswith("/"):
+            continue
+        segments = clean(entry)
+        if not segments or segments[0] == "..":
+            continue
+        try:
+            out.append(compile_pattern(segments))
+        except BadPattern:
+            continue
+    return tuple(out)

@@ -18,7 +18,7 @@ from meshgov.core.errors import EngineError
 from meshgov.core.forkjoin import fork_map, plan_jobs, stripes
 from meshgov.core.model import Finding, Location, Policy, Severity, Subject, fingerprint
 from meshgov.infra.normalize.errors import NormalizeError
-from meshgov.infra.normalize.files import load_input
+from meshgov.infra.normalize.files import bundle_inputs, load_input
 from meshgov.infra.redact import redact_text, redact_value
 from meshgov.infra.resource import Resource
 
@@ -46,7 +46,7 @@ def input_finding(inp: InputFile, err: NormalizeError, domain: str | None) -> Fi
         message=err.message,
         remediation=meta.remediation,
         subject=Subject(INPUT_SUBJECTS.get(inp.type, "workspace"), inp.rel, domain),
-        location=Location(inp.rel, err.line, err.column),
+        location=Location(err.path or inp.rel, err.line, err.column),  # an included file's own
         evidence={"input_type": inp.type},
     ).with_fingerprint(err.message)
 
@@ -147,7 +147,7 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
 def load_resources(inputs: Sequence[InputFile], ctx: EvalContext) -> tuple[list[Resource], list[Finding]]:
     resources: list[Resource] = []
     findings: list[Finding] = []
-    for inp in inputs:
+    for inp in bundle_inputs(inputs):  # a bundle's included file is evaluated with its bundle
         try:
             resources.extend(load_input(inp))
         except NormalizeError as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -83,3 +84,35 @@ def line_of(lines: Mapping[Path, int], *candidates: Path) -> int | None:
             if c[:n] in lines:
                 return lines[c[:n]]
     return None
+
+
+Located = tuple[str, "int | None"]
+
+
+@dataclass(frozen=True)
+class FileLines:
+    """The {path: line} maps of several files merged into one document, first file first.
+
+    A bundle and the files it includes: :meth:`find` says in which file (its display path) and
+    on which line a configuration path is defined, so a resource of an included file is
+    reported in that file.
+    """
+
+    layers: tuple[tuple[str, Mapping[Path, int]], ...]
+
+    def find(self, *candidates: Path) -> Located | None:
+        """(file, line) of the first candidate defined in any file (earlier files first)."""
+        for c in candidates:
+            for file, lines in self.layers:
+                if c in lines:
+                    return file, lines[c]
+        return None
+
+    def line_in(self, file: str, *candidates: Path) -> int | None:
+        """The line of the first candidate defined in ``file``."""
+        for name, lines in self.layers:
+            if name == file:
+                for c in candidates:
+                    if c in lines:
+                        return lines[c]
+        return None
