@@ -134,3 +134,27 @@ def test_an_object_the_evaluators_choke_on_fails_only_its_workspace(tmp_path: Pa
     ws = {w["name"]: w for w in report.to_dict()["workspaces"]}
     assert ws["odd"]["status"] == "error" and ws["odd"]["error"]["type"] == "EvaluationError"
     assert ws["sales-prod"]["status"] == ws["hr-prod"]["status"] == "ok"
+
+
+def test_frozen_heap_restores_the_collector() -> None:
+    import gc
+
+    from meshgov.audit.heap import FrozenHeap
+
+    assert gc.get_freeze_count() == 0
+    with FrozenHeap() as heap:
+        kept = [{"finding": i} for i in range(1000)]
+        heap.settle()
+        assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_freeze_count() == 0  # unfrozen: collectable again
+    gc.freeze()  # someone else's permanent generation is left alone
+    try:
+        before = gc.get_freeze_count()
+        with FrozenHeap() as heap:
+            assert not heap.owned
+            more = [{"x": i} for i in range(1000)]
+            heap.settle()
+            assert gc.get_freeze_count() < before + len(more)  # nothing frozen by us
+        assert gc.get_freeze_count() > 0  # and not unfrozen either
+    finally:
+        gc.unfreeze()

@@ -21,6 +21,7 @@ from typing import Any
 
 from meshgov.audit.config import WorkspaceRef
 from meshgov.audit.evaluate import WorkspaceResult, evaluate_workspace
+from meshgov.audit.heap import settle_worker
 from meshgov.audit.redact import scrub
 from meshgov.audit.snapshot import read_snapshot
 from meshgov.core.context import EvalContext
@@ -58,6 +59,14 @@ def evaluate_file(path: Path, ctx: EvalContext) -> WorkspaceEval:
         return WorkspaceEval(snap.workspace, "error", snap.crawled_at, error, snap.problems, None)
     return WorkspaceEval(snap.workspace, snap.status, snap.crawled_at, snap.error, snap.problems,
                          result)
+
+
+def evaluate_in_worker(path: Path, ctx: EvalContext) -> WorkspaceEval:
+    """:func:`evaluate_file` in a worker process (see :func:`meshgov.audit.heap.settle_worker`)."""
+    try:
+        return evaluate_file(path, ctx)
+    finally:
+        settle_worker()
 
 
 def default_workers(workspaces: int) -> int:
@@ -120,7 +129,7 @@ class SnapshotEvaluator:
     def submit(self, path: Path) -> Pending:
         if self.pool is not None:
             try:
-                return Pending(path, self.pool.submit(evaluate_file, path, self.ctx), self)
+                return Pending(path, self.pool.submit(evaluate_in_worker, path, self.ctx), self)
             except BrokenProcessPool:
                 pass
         return Pending(path, None, self, evaluate_file(path, self.ctx))

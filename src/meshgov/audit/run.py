@@ -22,6 +22,7 @@ from typing import Any
 from meshgov.audit.config import AuditConfig, CrawlSettings, WorkspaceRef, load_audit_config
 from meshgov.audit.crawl import crawl_workspace
 from meshgov.audit.evalpool import Pending, SnapshotEvaluator, WorkspaceEval, default_workers
+from meshgov.audit.heap import FrozenHeap
 from meshgov.audit.policies import AUDIT_POLICIES, workspace_failed
 from meshgov.audit.progress import AuditProgress, ProgressCallback
 from meshgov.audit.redact import scrub
@@ -211,7 +212,7 @@ def crawl_and_evaluate(
     done = 0
     workers = default_workers(total) if eval_workers is None else eval_workers
     pending: list[tuple[Pending, bool, float | None]] = []
-    with SnapshotEvaluator(ctx, workers) as evaluator:
+    with FrozenHeap() as heap, SnapshotEvaluator(ctx, workers) as evaluator:
         for ref in refs:
             if ref.name in done_before:
                 done += 1
@@ -227,6 +228,7 @@ def crawl_and_evaluate(
             }
             for fut in as_completed(futures):
                 outcome = fut.result()
+                heap.settle()  # the results received so far stay until the report
                 done += 1
                 pending.append((evaluator.submit(snapshot_path(directory, outcome.name)),
                                 False, outcome.seconds))
@@ -240,6 +242,7 @@ def crawl_and_evaluate(
                                                   f"{err.get('type')}: {err.get('message')}"))
         for efut, resumed, seconds in pending:
             acc.add(efut.result(), resumed=resumed, seconds=seconds)
+            heap.settle()
         evaluator.release()  # the workers exit while the report is built
         baseline = ctx.options.baseline or previous_report(audit_dir, run)
         notes = [f"audit run {run.name} in {audit_dir}"]
@@ -285,11 +288,12 @@ def evaluate_snapshot_dir(
     acc = _Accumulator(ctx)
     total = len(refs)
     workers = default_workers(total) if eval_workers is None else eval_workers
-    with SnapshotEvaluator(ctx, workers) as evaluator:
+    with FrozenHeap() as heap, SnapshotEvaluator(ctx, workers) as evaluator:
         futures = [evaluator.submit(by_name[ref.name]) for ref in refs]
         for i, fut in enumerate(futures, start=1):
             ev = fut.result()
             acc.add(ev)
+            heap.settle()
             if on_progress:
                 on_progress(AuditProgress("done", ev.workspace.name, i, total,
                                           ev.result.objects if ev.result else 0, "(snapshot)"))
