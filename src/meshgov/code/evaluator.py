@@ -229,16 +229,26 @@ def check_document(
                               known_ids=ctx.catalog.policies.keys())
 
 
+def check_input(inp: InputFile, rules: Sequence[tuple[Policy, Rule]], ctx: EvalContext,
+                dbt: Any = None) -> list[Finding]:
+    """The findings of one input. Its documents (parse trees with parent links, so cyclic)
+    are unreferenced when this returns, before the next input is parsed: the collector then
+    frees them young instead of promoting them to older generations."""
+    out: list[Finding] = []
+    for loaded in load_documents(inp, ctx, dbt):
+        if isinstance(loaded, Finding):
+            out.append(loaded)
+        else:
+            out.extend(check_document(loaded, rules, ctx))
+    return out
+
+
 def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
     rules = [(p, get_rule(p.rule)) for p in ctx.policies("code")]
     findings: list[Finding] = []
     dbt = dbt_session(inputs, ctx)
     for inp in inputs:
-        for loaded in load_documents(inp, ctx, dbt):
-            if isinstance(loaded, Finding):
-                findings.append(loaded)
-                continue
-            findings.extend(check_document(loaded, rules, ctx))
+        findings.extend(check_input(inp, rules, ctx, dbt))
     if dbt is not None:
         findings.extend(dbt.support_findings())
     return EvalResult(findings=tuple(findings), inputs=len(inputs))

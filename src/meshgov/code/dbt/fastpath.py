@@ -54,26 +54,44 @@ _SIMPLE_CALL = re.compile(
     r"|\s*(ref|source|var)\(\s*\"([\w.\- ]*)\"\s*(?:,\s*\"([\w.\- ]*)\"\s*)?\)\s*$")
 
 
-def _expression(expr: str, ns: Mapping[str, Any]) -> str:
+def parse_expression(expr: str) -> tuple[Any, ...]:
+    """What a ``{{ ... }}`` body is, as far as the fast path knows: ``("simple", name, a, b)``,
+    ``("this",)``, ``("call", name, args, keywords)`` (literal AST nodes) or ``("unsupported",)``.
+    Depends on the text only, so a renderer keeps it per distinct body."""
     m = _SIMPLE_CALL.match(expr)
     if m:  # the common case, without Python's parser
         name, a, b = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
-        return str(ns[name](a) if b is None else ns[name](a, b))
+        return ("simple", name, a, b)
     try:
         tree = ast.parse(expr.strip(), mode="eval").body
     except SyntaxError:
-        raise _Unsupported from None
+        return ("unsupported",)
     if isinstance(tree, ast.Name) and tree.id == "this":
-        return str(ns["this"])
+        return ("this",)
     if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name)
             and tree.func.id in FAST_CALLS):
-        raise _Unsupported
-    args = [_literal(a) for a in tree.args if not isinstance(a, ast.Starred)]
-    if len(args) != len(tree.args) or any(k.arg is None for k in tree.keywords):
-        raise _Unsupported
-    kwargs = {k.arg: _literal(k.value) for k in tree.keywords}
-    value = ns[tree.func.id](*args, **kwargs)
-    return str(value)
+        return ("unsupported",)
+    if any(isinstance(a, ast.Starred) for a in tree.args) or any(k.arg is None for k in tree.keywords):
+        return ("unsupported",)
+    return ("call", tree.func.id, tuple(tree.args), tuple((k.arg, k.value) for k in tree.keywords))
+
+
+def _expression(expr: str, ns: Mapping[str, Any], parsed: dict[str, tuple[Any, ...]] | None) -> str:
+    what = parsed.get(expr) if parsed is not None else None
+    if what is None:
+        what = parse_expression(expr)
+        if parsed is not None:
+            parsed[expr] = what
+    kind = what[0]
+    if kind == "simple":
+        _, name, a, b = what
+        return str(ns[name](a) if b is None else ns[name](a, b))
+    if kind == "this":
+        return str(ns["this"])
+    if kind == "call":  # literals are built afresh for every call: nothing is shared
+        _, name, args, keywords = what
+        return str(ns[name](*[_literal(a) for a in args], **{k: _literal(v) for k, v in keywords}))
+    raise _Unsupported
 
 
 def _condition_is_false(cond: str) -> bool:
@@ -85,8 +103,12 @@ def _condition_is_false(cond: str) -> bool:
     raise _Unsupported
 
 
-def fast_render(source: str, ns: Mapping[str, Any], names_overridden: Callable[[str], bool]) -> str | None:
-    """The rendered text with line markers (see :mod:`lines`), or None when unsupported."""
+def fast_render(source: str, ns: Mapping[str, Any], names_overridden: Callable[[str], bool],
+                parsed: dict[str, tuple[Any, ...]] | None = None) -> str | None:
+    """The rendered text with line markers (see :mod:`lines`), or None when unsupported.
+
+    ``parsed``: the caller's cache of :func:`parse_expression` by expression text (a renderer
+    sees the same ``config(...)`` and ``ref(...)`` bodies in many models)."""
     if any(names_overridden(n) for n in FAST_CALLS | {"this"}):
         return None
     pieces: list[tuple[str, Any]] = []  # ("data", marked text) | ("tag", (kind, body, line))
@@ -115,7 +137,7 @@ def fast_render(source: str, ns: Mapping[str, Any], names_overridden: Callable[[
         return None  # an unclosed tag: let jinja2 report it
     out: list[str] = [FIRST]
     try:
-        i = _block(pieces, 0, out, ns, emit=True, top=True)
+        i = _block(pieces, 0, out, ns, parsed, emit=True, top=True)
     except _Unsupported:
         return None
     except Exception:  # noqa: BLE001 - a stub raised (a missing var...): jinja2 reports it with its line
@@ -126,7 +148,7 @@ def fast_render(source: str, ns: Mapping[str, Any], names_overridden: Callable[[
 
 
 def _block(pieces: list[tuple[str, Any]], i: int, out: list[str], ns: Mapping[str, Any],
-           *, emit: bool, top: bool = False) -> int:
+           parsed: dict[str, tuple[Any, ...]] | None, *, emit: bool, top: bool = False) -> int:
     """Render pieces from i until an else/endif at this level; return the index reached."""
     while i < len(pieces):
         kind, value = pieces[i]
@@ -141,16 +163,16 @@ def _block(pieces: list[tuple[str, Any]], i: int, out: list[str], ns: Mapping[st
             continue
         if opener == "{{":
             if emit:
-                out.append(_expression(body, ns))
+                out.append(_expression(body, ns, parsed))
             i += 1
             continue
         words = body.split(None, 1)
         keyword = words[0] if words else ""
         if keyword == "if":
             false = _condition_is_false(words[1] if len(words) > 1 else "")
-            i = _block(pieces, i + 1, out, ns, emit=emit and not false)
+            i = _block(pieces, i + 1, out, ns, parsed, emit=emit and not false)
             if i < len(pieces) and pieces[i][1][1].split() == ["else"]:
-                i = _block(pieces, i + 1, out, ns, emit=emit and false)
+                i = _block(pieces, i + 1, out, ns, parsed, emit=emit and false)
             if i >= len(pieces) or pieces[i][1][1].split() != ["endif"]:
                 raise _Unsupported
             i += 1

@@ -259,6 +259,7 @@ class Renderer:
         self.ns: dict[str, Any] = self._stubs()
         self.macro_names: set[str] = set()
         self.macro_errors: dict[str, str] = {}  # macro file -> why it could not be loaded
+        self._parsed_exprs: dict[str, tuple[Any, ...]] = {}  # fast path: {{ body }} -> its parse
 
     def _stubs(self) -> dict[str, Any]:
         box = self._box
@@ -374,7 +375,7 @@ class Renderer:
         rec = _Recorder()
         self._box.rec, self._box.this, self._box.model_name = rec, this, model_name
         source = normalize_newlines(source)  # jinja2 counts \r and \r\n as line breaks too
-        fast = fast_render(source, self.ns, self._overridden)
+        fast = fast_render(source, self.ns, self._overridden, self._parsed_exprs)
         if fast is not None:
             return self._rendered(fast, rec)
         rec = _Recorder()  # the fast path may have recorded before giving up

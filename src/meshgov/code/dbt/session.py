@@ -66,6 +66,8 @@ class _Project:
     parsed: set[Path] = field(default_factory=set)
     renderer: Renderer | None = None
     literal_config: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: (model name, its .sql) -> what ref()/this render to: computed once per model and run
+    relations: dict[tuple[str, Path | None], Relation] = field(default_factory=dict)
 
 
 class DbtSession:
@@ -81,6 +83,7 @@ class DbtSession:
         self._done: set[Path] = set()
         self._roots: dict[Path, Path | None] = {}  # directory -> its dbt project root
         self._dbt_ids: frozenset[str] | None = None
+        self._shown_paths: dict[Path, str] = {}
 
     # -- public ----------------------------------------------------------------------------
     def load(self, inp: InputFile) -> list[CodeDocument | Finding]:
@@ -141,7 +144,7 @@ class DbtSession:
         def line_map(n: int, _lines: tuple[int, ...] = lines) -> int:
             return _lines[n - 1] if 1 <= n <= len(_lines) else (_lines[-1] if _lines else n)
 
-        meta = self._metadata(state, name, rel, this, node, props, rendered, origin)
+        meta = self._metadata(state, name, rel, path, this, node, props, rendered, origin)
         if meta["config"].get("enabled") is False:
             return None  # a disabled model does not exist for dbt
         if inp.type == "dbt_node":  # only dbt rules run: SQL-rule suppressions are not stale
@@ -159,6 +162,13 @@ class DbtSession:
         if not doc.statements:
             return input_finding(inp, "no SQL statement in the model once rendered", 1, 1, self.domain)
         return doc
+
+    def _shown(self, path: Path) -> str:
+        """display_path of a property file (one per many models), computed once."""
+        shown = self._shown_paths.get(path)
+        if shown is None:
+            shown = self._shown_paths[path] = display_path(path, self.root)
+        return shown
 
     def _dbt_policy_ids(self) -> frozenset[str]:
         if self._dbt_ids is None:
@@ -307,6 +317,15 @@ class DbtSession:
         return state.literal_config[key]
 
     def _relation(self, state: _Project, name: str, path: Path | None, source: str | None = None) -> Relation:
+        """What ``ref(name)`` (and the model's ``this``) renders to; ``source``: the model's
+        text when the caller has read it already."""
+        key = (name, path)
+        found = state.relations.get(key)
+        if found is None:
+            found = state.relations[key] = self._new_relation(state, name, path, source)
+        return found
+
+    def _new_relation(self, state: _Project, name: str, path: Path | None, source: str | None) -> Relation:
         cfg: dict[str, Any] = {}
         if path is not None:
             cfg.update(self._folder_config(state, path))
@@ -370,11 +389,12 @@ class DbtSession:
         return out
 
     # -- metadata --------------------------------------------------------------------------
-    def _metadata(self, state: _Project, name: str, rel: str, this: Relation,
+    def _metadata(self, state: _Project, name: str, rel: str, path: Path, this: Relation,
                   node: ManifestModel | None, props: ModelProps | None,
                   rendered: Rendered | None, origin: str) -> dict[str, Any]:
+        """``path``: the model file (``project.root / rel``)."""
         project = state.project
-        config: dict[str, Any] = dict(node.config) if node else self._folder_config(state, project.root / rel)
+        config: dict[str, Any] = dict(node.config) if node else self._folder_config(state, path)
         if props is not None:
             for k, v in props.config.items():
                 merge_config(config, k, v)
@@ -399,7 +419,7 @@ class DbtSession:
         contract = config.get("contract")
         refs = [f"{p}.{n}" if p else n for p, n in rendered.refs] if rendered else list(node.refs if node else ())
         sources = [list(s) for s in rendered.sources] if rendered else [list(s) for s in (node.sources if node else ())]
-        props_path = display_path(props.path, self.root) if props is not None else None
+        props_path = self._shown(props.path) if props is not None else None
         return {
             "name": name,
             "unique_id": node.unique_id if node else f"model.{project.name}.{name}",
