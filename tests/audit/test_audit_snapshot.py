@@ -158,3 +158,22 @@ def test_frozen_heap_restores_the_collector() -> None:
         assert gc.get_freeze_count() > 0  # and not unfrozen either
     finally:
         gc.unfreeze()
+
+
+def test_an_encoded_object_line_is_the_same_bytes(tmp_path: Path) -> None:
+    from meshgov.audit.redact import redact_encoded
+    from meshgov.audit.snapshot import SnapshotWriter
+
+    objs = [("cluster", {"cluster_id": "c1", "custom_tags": {}, "spark_env_vars": {
+                "DB_PASSWORD": "hunter2", "REF": "{{secrets/a/b}}"}, "z": [1, 2.5, None]}),
+            ("table", {"name": "T\u00e9", "comment": "say \"hi\"\n", "columns": []})]
+    paths = []
+    for encoded in (False, True):
+        d = tmp_path / str(encoded)
+        w = SnapshotWriter(d, WorkspaceRef("ws", "h"), "t0")
+        for api, obj in objs:
+            clean, text = redact_encoded(obj)
+            w.add(api, clean, text if encoded else None)
+        paths.append(w.commit("ok", "t1"))
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert b"hunter2" not in paths[1].read_bytes()

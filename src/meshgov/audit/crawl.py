@@ -22,9 +22,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from meshgov.audit.config import CrawlSettings, WorkspaceRef
-from meshgov.audit.redact import redact
+from meshgov.audit.redact import redact, redact_encoded
 
 Record = tuple[str, dict[str, Any]]
+#: a record with its snapshot encoding when the crawl already made it (None: not encoded yet)
+EncodedRecord = tuple[str, dict[str, Any], str | None]
 
 #: catalogs never crawled: the system catalog's information_schema mirrors everything else
 SKIP_CATALOGS = frozenset({"system", "__databricks_internal"})
@@ -102,29 +104,44 @@ def crawl_workspace(
     w: Any, ref: WorkspaceRef, crawl: CrawlSettings, *, on_step: Callable[[str], None] | None = None
 ) -> Iterator[Record]:
     """Yield every object of the workspace as ``(api, obj)``; SDK errors propagate."""
+    for api, obj, _text in crawl_records(w, ref, crawl, on_step=on_step):
+        yield api, obj
+
+
+def crawl_records(
+    w: Any, ref: WorkspaceRef, crawl: CrawlSettings, *, on_step: Callable[[str], None] | None = None
+) -> Iterator[EncodedRecord]:
+    """:func:`crawl_workspace` with each object's snapshot encoding when redaction made it."""
     step = on_step or (lambda _s: None)
     step("clusters")
     for c in _pages(w, "/api/2.1/clusters/list", "clusters", {"page_size": crawl.page_size}):
-        yield "cluster", redact(c)
+        yield "cluster", *redact_encoded(c)
     step("cluster policies")
     for p in _get(w, "/api/2.0/policies/clusters/list", {}).get("policies") or ():
-        yield "cluster_policy", redact(dict(p))
+        yield "cluster_policy", *redact_encoded(dict(p))
     step("warehouses")
     for wh in _pages(w, "/api/2.0/sql/warehouses", "warehouses", {}):
-        yield "warehouse", redact(wh)
+        yield "warehouse", *redact_encoded(wh)
     step("jobs")
     for j in _pages(w, "/api/2.2/jobs/list", "jobs", {"expand_tasks": True, "limit": 100}):
-        yield "job", redact(j)
+        yield "job", *redact_encoded(j)
     step("workspace conf")
     conf = _get(w, "/api/2.0/workspace-conf", {"keys": ",".join(WORKSPACE_CONF_KEYS)})
-    yield "workspace_conf", redact(dict(conf or {}))
+    yield "workspace_conf", *redact_encoded(dict(conf or {}))
     if crawl.unity_catalog:
-        yield from crawl_unity_catalog(w, ref, crawl, step)
+        yield from _unity_catalog(w, ref, crawl, step)
 
 
 def crawl_unity_catalog(
     w: Any, ref: WorkspaceRef, crawl: CrawlSettings, step: Callable[[str], None]
 ) -> Iterator[Record]:
+    for api, obj, _text in _unity_catalog(w, ref, crawl, step):
+        yield api, obj
+
+
+def _unity_catalog(
+    w: Any, ref: WorkspaceRef, crawl: CrawlSettings, step: Callable[[str], None]
+) -> Iterator[EncodedRecord]:
     bulk = ref.warehouse_id is not None and crawl.grants in ("auto", "bulk")
     if crawl.grants == "bulk" and ref.warehouse_id is None:
         raise CrawlError("crawl.grants is 'bulk' but the workspace has no warehouse_id")
@@ -133,44 +150,45 @@ def crawl_unity_catalog(
     step("unity catalog")
     # the SDK's list methods send max_results=0 (server default page) unless told otherwise
     for cat in _pages(w, "/api/2.1/unity-catalog/catalogs", "catalogs", {"max_results": 0}):
-        c = redact(cat)
+        c, ctext = redact_encoded(cat)
         name = str(c.get("name", ""))
         if not name or name in SKIP_CATALOGS:
             continue
-        yield "catalog", c
+        yield "catalog", c, ctext
         if per_object_grants:
-            yield "grants", _effective(w, "catalog", name)
+            yield "grants", _effective(w, "catalog", name), None
         for sch in _pages(w, "/api/2.1/unity-catalog/schemas", "schemas",
                           {"catalog_name": name, "max_results": crawl.page_size}):
-            s = redact(sch)
+            s, stext = redact_encoded(sch)
             sname = str(s.get("name", ""))
             if sname == "information_schema":
                 continue
-            yield "schema", s
+            yield "schema", s, stext
             full_schema = f"{name}.{sname}"
             if per_object_grants:
-                yield "grants", _effective(w, "schema", full_schema)
+                yield "grants", _effective(w, "schema", full_schema), None
             for tbl in _pages(w, "/api/2.1/unity-catalog/tables", "tables",
                               {"catalog_name": name, "max_results": crawl.page_size,
                                "schema_name": sname}):
-                t = redact(tbl)
-                yield "table", t
+                t, ttext = redact_encoded(tbl)
+                yield "table", t, ttext
                 full = str(t.get("full_name") or f"{full_schema}.{t.get('name')}")
                 if per_object_grants:
-                    yield "grants", _effective(w, "table", full)
+                    yield "grants", _effective(w, "table", full), None
                 if per_object_tags:
                     path = f"/api/2.1/unity-catalog/entity-tag-assignments/tables/{full}/tags"
                     for tag in _pages(w, path, "tag_assignments", {}):
-                        yield "tag", redact(tag)
+                        yield "tag", *redact_encoded(tag)
     if bulk and ref.warehouse_id is not None:
         step("grants (information_schema)")
         for securable, sql in BULK_GRANTS:
-            yield from _grant_records(securable, run_query(w, ref.warehouse_id, sql))
+            for api, record in _grant_records(securable, run_query(w, ref.warehouse_id, sql)):
+                yield api, record, None
         if crawl.tags:
             step("tags (information_schema)")
             for entity_type, sql in BULK_TAGS:
                 for row in run_query(w, ref.warehouse_id, sql):
-                    yield "tag", _tag_from_row(entity_type, row)
+                    yield "tag", _tag_from_row(entity_type, row), None
 
 
 def _effective(w: Any, securable_type: str, full_name: str) -> dict[str, Any]:

@@ -49,6 +49,27 @@ def redact(obj: Any) -> Any:
     return _redact(obj)
 
 
+def snapshot_json(obj: Any) -> str:
+    """The encoding of an object in a snapshot line (sorted keys, compact, UTF-8 as is)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def redact_encoded(obj: Any) -> tuple[Any, str]:
+    """:func:`redact` and the redacted object's :func:`snapshot_json` text together: the text
+    that decides whether there is anything to redact is the one written to the snapshot, so a
+    crawled object is encoded once, not twice."""
+    try:
+        text = snapshot_json(obj)
+    except (TypeError, ValueError):
+        clean = _redact(obj)
+        return clean, snapshot_json(clean)
+    low = text.lower()
+    if not any(word in low for word in _TRIGGERS):
+        return obj, text
+    clean = _redact(obj)
+    return clean, snapshot_json(clean)
+
+
 def _redact(obj: Any) -> Any:
     if isinstance(obj, dict):
         out = {}

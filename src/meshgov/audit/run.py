@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from meshgov.audit.config import AuditConfig, CrawlSettings, WorkspaceRef, load_audit_config
-from meshgov.audit.crawl import crawl_workspace
+from meshgov.audit.crawl import crawl_records
 from meshgov.audit.evalpool import Pending, SnapshotEvaluator, WorkspaceEval, default_workers
 from meshgov.audit.heap import FrozenHeap
 from meshgov.audit.policies import AUDIT_POLICIES, workspace_failed
@@ -112,8 +112,8 @@ def crawl_one(
     try:
         w = factory(ref, crawl)
         pending = 0
-        for api, obj in crawl_workspace(w, ref, crawl):
-            writer.add(api, obj)
+        for api, obj, encoded in crawl_records(w, ref, crawl):
+            writer.add(api, obj, encoded)
             pending += 1
             if on_progress and pending >= PROGRESS_EVERY:
                 on_progress(AuditProgress("objects", ref.name, total=total, objects=pending))

@@ -62,8 +62,15 @@ class SnapshotWriter:
         self._fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
         self._fh.write("\n")
 
-    def add(self, api: str, obj: dict[str, Any]) -> None:
-        self._line({"type": "object", "api": api, "obj": obj})
+    def add(self, api: str, obj: dict[str, Any], encoded: str | None = None) -> None:
+        """One object line; ``encoded``: the object's ``redact.snapshot_json`` text when the
+        caller already has it (the line is then the same bytes without encoding it again)."""
+        if encoded is None:
+            self._line({"type": "object", "api": api, "obj": obj})
+        else:
+            assert self._fh is not None
+            self._fh.write(f'{{"api":{json.dumps(api, ensure_ascii=False)},"obj":{encoded},'
+                           '"type":"object"}\n')
         self.count += 1
 
     def commit(self, status: str, finished_at: str, error: dict[str, Any] | None = None) -> Path:
