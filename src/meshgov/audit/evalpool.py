@@ -8,6 +8,7 @@ workspace's inventory at a time. With ``workers=0`` evaluation runs in the calli
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import sys
@@ -94,6 +95,27 @@ def watch_parent(parent: int, interval: float = 0.5) -> None:
     threading.Thread(target=watch, name="meshgov-parent-watch", daemon=True).start()
 
 
+#: what a workspace's evaluation imports on first use (Rego engine, sqlglot, ...): a worker
+#: imports it when it starts, while the crawl is still running, not in its first workspace
+WARM_MODULES = ("meshgov.infra.normalize", "meshgov.infra.evaluator", "meshgov.infra.pack",
+                "meshgov.infra.engines", "meshgov.infra.engines.regorus_engine",
+                "meshgov.code.evaluator")
+
+
+def start_worker(parent: int) -> None:
+    """Worker initializer: :func:`watch_parent`, then import :data:`WARM_MODULES`."""
+    watch_parent(parent)
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001,S112 - an optional engine that is not installed
+            continue
+
+
+def _ready() -> None:
+    """A no-op task: submitting one per worker starts the workers before the first result."""
+
+
 @dataclass
 class Pending:
     """A submitted evaluation. ``result()`` falls back to evaluating inline when the worker
@@ -122,8 +144,15 @@ class SnapshotEvaluator:
         self.ctx = replace(ctx, options=replace(ctx.options, progress=None)) if workers else ctx
         self.pool = (ProcessPoolExecutor(max_workers=workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=watch_parent, initargs=(os.getpid(),))
+                                         initializer=start_worker, initargs=(os.getpid(),))
                      if workers > 0 else None)
+        if self.pool is not None:
+            # start (spawn, import) every worker now: the crawl's first seconds leave CPU idle
+            try:
+                for _ in range(workers):
+                    self.pool.submit(_ready)
+            except BrokenProcessPool:
+                pass
         self._closer: threading.Thread | None = None
 
     def submit(self, path: Path) -> Pending:
