@@ -250,7 +250,8 @@ _USE_COMMAND = re.compile(r"^\s*SET\s+CATALOG\s+`?([A-Za-z0-9_\-]+)`?\s*$", re.I
 # -- the walk ----------------------------------------------------------------------------------
 
 
-_INTERESTING = (exp.Table, exp.Func, exp.With, exp.Star, exp.Column)
+#: ``t.*`` is Column(this=Star): found from its Star, so the many plain columns are not yielded
+_INTERESTING = (exp.Table, exp.Func, exp.With, exp.Star)
 
 
 def analyze(doc: CodeDocument) -> DocFacts:
@@ -271,13 +272,14 @@ def analyze(doc: CodeDocument) -> DocFacts:
             t = type(node)
             if t is table_t:
                 raw_tables.append(node)  # type: ignore[arg-type]
-            elif t is column_t:
-                if type(node.this) is star_t and type(node.parent) is select_t \
-                        and node.arg_key == "expressions":
-                    stars.append(node)
             elif t is star_t:
-                if type(node.parent) is select_t and node.arg_key == "expressions":
-                    stars.append(node)
+                parent = node.parent
+                if type(parent) is select_t:
+                    if node.arg_key == "expressions":
+                        stars.append(node)
+                elif type(parent) is column_t and node.arg_key == "this" \
+                        and type(parent.parent) is select_t and parent.arg_key == "expressions":
+                    stars.append(parent)  # t.* (visited right after its Column, as before)
             elif t is with_t:
                 has_with = True
             elif isinstance(node, exp.Func):

@@ -17,7 +17,6 @@ so ``{% if %}`` blocks, loops and multi-line ``config(...)`` calls keep findings
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -306,7 +305,7 @@ class Renderer:
             "load_result": lambda *a, **k: None,
             "statement": lambda *a, **k: "",
             "return": _return,
-            "tojson": lambda obj, *a, **k: json.dumps(obj, default=str),
+            "tojson": _tojson,
             "fromjson": lambda s, default=None: _safe_json(s, default),
             "range": _small_range,
             "zip": zip,
@@ -444,7 +443,15 @@ def _small_range(*args: int) -> range:
     return rng
 
 
+def _tojson(obj: Any, *_: Any, **__: Any) -> str:
+    import json  # noqa: PLC0415 - rarely used by a model
+
+    return json.dumps(obj, default=str)
+
+
 def _safe_json(s: Any, default: Any) -> Any:
+    import json  # noqa: PLC0415
+
     try:
         return json.loads(s)
     except (TypeError, ValueError):

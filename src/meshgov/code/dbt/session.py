@@ -19,19 +19,16 @@ MG-INPUT finding, reported once per run, and every model is still evaluated with
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot.errors import ParseError, TokenError
 
 from meshgov.code.classify import dbt_project_root
 from meshgov.code.dbt.errors import DbtReadError
-from meshgov.code.dbt.manifest import Manifest, ManifestModel, load_manifest
 from meshgov.code.dbt.project import DbtProject, load_project, merge_config, walk_model_paths
 from meshgov.code.dbt.properties import ModelProps, PropertyFile, SourceTable, load_properties
 from meshgov.code.dbt.render import Relation, Rendered, Renderer, RenderError
@@ -41,6 +38,9 @@ from meshgov.core.discovery import InputFile, display_path
 from meshgov.core.model import Finding
 from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core.yamlio import YamlError, loads
+
+if TYPE_CHECKING:  # manifest reading (json, hashlib, difflib) is imported when a manifest exists
+    from meshgov.code.dbt.manifest import Manifest, ManifestModel
 
 FALLBACK_CATALOG = "main"  # Databricks' default catalog when meshgov.yaml names none
 FALLBACK_SCHEMA = "default"
@@ -120,9 +120,7 @@ class DbtSession:
         name = path.stem
         manifest = self._manifest(state)
         node = manifest.model_for_file(rel) if manifest else None
-        fresh = node is not None and (
-            node.checksum is None or node.checksum == hashlib.sha256(source.encode("utf-8")).hexdigest()
-        )
+        fresh = node is not None and (node.checksum is None or node.checksum == _sha256(source))
         props = self._model_props(state, name)
         this = self._relation(state, name, path, source)
         rendered: Rendered | None = None
@@ -265,6 +263,8 @@ class DbtSession:
             state.manifest_loaded = True
             path = state.project.manifest_path
             if path.is_file():
+                from meshgov.code.dbt.manifest import load_manifest  # noqa: PLC0415
+
                 try:
                     state.manifest = load_manifest(path)
                 except DbtReadError as exc:
@@ -495,6 +495,12 @@ def _support_type(path: Path) -> str:
     return "dbt_schema"
 
 
+def _sha256(text: str) -> str:
+    import hashlib  # noqa: PLC0415 - only with a manifest
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _norm(line: str) -> str:
     return " ".join(line.replace("`", "").split()).lower()
 
@@ -509,6 +515,8 @@ def align_lines(compiled: str, rendered: Rendered | None, source: str) -> tuple[
         ref_lines = source.split("\n")
         ref_map = tuple(range(1, len(ref_lines) + 1))
     comp = compiled.split("\n")
+    import difflib  # noqa: PLC0415 - only with a manifest's compiled code
+
     matcher = difflib.SequenceMatcher(None, [_norm(x) for x in comp], [_norm(x) for x in ref_lines],
                                       autojunk=False)
     mapped: list[int | None] = [None] * len(comp)
