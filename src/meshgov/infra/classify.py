@@ -16,18 +16,21 @@ and for ``*.json`` at most the first 4 KiB are read.
 A bundle include is evaluated through its bundle (:func:`including_bundle`): the hook passing
 only ``resources/jobs.yml`` checks the bundle that includes it. The upward search for the
 bundle looks at most :data:`MAX_BUNDLE_LEVELS` directories up, stops at a ``.git`` directory,
-and is cached per directory; the include patterns of a bundle are read once per version of the
+and what each directory holds is cached; the include patterns of a bundle are read once per version of the
 file (and not parsed at all when the file has no ``include``).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 BUNDLE_NAMES = frozenset({"databricks.yml", "databricks.yaml"})
 BUNDLE_INCLUDE = "databricks_bundle_include"
+#: root configuration files of a bundle, never included (the CLI's config.FileNames)
+ROOT_FILE_NAMES = frozenset({"databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml"})
 #: directories above a YAML file searched for the bundle that includes it (the file's own first)
 MAX_BUNDLE_LEVELS = 8
 SPEC_SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -82,45 +85,56 @@ def including_bundle(path: Path) -> Path | None:
     the CLI's pattern semantics (:mod:`meshgov.infra.normalize.globs`); the bundle's own root
     configuration names (``bundle.yml``, ...) at its top are never includes.
     """
-    if not path.is_absolute():
-        path = path.absolute()
-    bundle = nearest_bundle(path.parent)
+    file = os.path.abspath(path)
+    bundle = nearest_bundle(os.path.dirname(file))
     if bundle is None:
         return None
-    parts = path.relative_to(bundle.parent).parts
-    if len(parts) == 1 and parts[0] in ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml"):
+    parts = file[len(os.path.dirname(bundle)):].strip(os.sep).split(os.sep)
+    if len(parts) == 1 and parts[0] in ROOT_FILE_NAMES:
         return None
     try:
-        st = bundle.stat()
+        st = os.stat(bundle)
     except OSError:
         return None
     from meshgov.infra.normalize.globs import matches  # noqa: PLC0415 - only near a bundle
 
     patterns = include_patterns(bundle, st.st_mtime_ns, st.st_size)
-    return bundle if any(matches(p, parts) for p in patterns) else None
+    return Path(bundle) if any(matches(p, parts) for p in patterns) else None
 
 
 @lru_cache(maxsize=4096)
-def nearest_bundle(directory: Path) -> Path | None:
-    """The ``databricks.yml``/``.yaml`` in ``directory`` or at most MAX_BUNDLE_LEVELS - 1 above."""
+def nearest_bundle(directory: str) -> str | None:
+    """The ``databricks.yml``/``.yaml`` in ``directory`` or at most MAX_BUNDLE_LEVELS - 1 above,
+    not above a directory holding ``.git``."""
     d = directory
     for _ in range(MAX_BUNDLE_LEVELS):
-        for name in ("databricks.yml", "databricks.yaml"):
-            f = d / name
-            if f.is_file():
-                return f
-        if d.parent == d or (d / ".git").exists():
+        here = _bundle_here(d)
+        if here is not None:
+            return here or None
+        parent = os.path.dirname(d)
+        if parent == d:
             return None
-        d = d.parent
+        d = parent
     return None
 
 
+@lru_cache(maxsize=8192)
+def _bundle_here(directory: str) -> str | None:
+    """The bundle file in ``directory``; "" at a repository root without one; else None."""
+    for name in ("databricks.yml", "databricks.yaml"):
+        f = os.path.join(directory, name)
+        if os.path.isfile(f):
+            return f
+    return "" if os.path.exists(os.path.join(directory, ".git")) else None
+
+
 @lru_cache(maxsize=256)
-def include_patterns(bundle: Path, mtime_ns: int, size: int) -> tuple[Any, ...]:
+def include_patterns(bundle: str, mtime_ns: int, size: int) -> tuple[Any, ...]:
     """The compiled ``include`` patterns of a bundle file (version: mtime and size); those a
     bundle evaluation would reject (absolute, outside the bundle, malformed) are left out."""
     try:
-        raw = bundle.read_bytes()
+        with open(bundle, "rb") as fh:
+            raw = fh.read()
     except OSError:
         return ()
     if b"include" not in raw:
@@ -129,7 +143,7 @@ def include_patterns(bundle: Path, mtime_ns: int, size: int) -> tuple[Any, ...]:
     from meshgov.infra.normalize.globs import BadPattern, clean, compile_pattern  # noqa: PLC0415
 
     try:
-        data = loads(raw.decode("utf-8"), str(bundle))
+        data = loads(raw.decode("utf-8"), bundle)
     except (YamlError, UnicodeDecodeError):
         return ()
     entries = data.get("include") if isinstance(data, dict) else None

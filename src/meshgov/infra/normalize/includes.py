@@ -40,12 +40,11 @@ from typing import Any
 
 from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core.yamlio import YamlError, loads
+from meshgov.infra.classify import ROOT_FILE_NAMES
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.normalize.globs import GLOB_CHARS, BadPattern, clean, compile_pattern, glob
 from meshgov.infra.positions import FileLines, yaml_lines
 
-#: files the CLI loads as the root configuration: never included
-ROOT_FILE_NAMES = frozenset({"databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml"})
 #: what an included file may be (the CLI's check, case-sensitive like Go's filepath.Ext)
 INCLUDE_SUFFIXES = (".yml", ".yaml", ".json")
 
