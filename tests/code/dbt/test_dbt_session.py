@@ -320,3 +320,50 @@ def test_findings_after_whitespace_controlled_loops_keep_line_and_column(tmp_pat
     write_project(tmp_path, dict(FILES, **{"models/c.sql": model}))
     (f,) = run(tmp_path, ["models/c.sql"], ["MG-C-005"])
     assert (f.location.line, f.location.column) == (7, 5)
+
+
+def test_many_models_cost_one_read_per_file_and_one_relation_per_model(tmp_path: Path,
+                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A whole project (every model an input, each ref()ing earlier ones): the property file is
+    read once and from libyaml's events (no node tree), each model's relation is worked out
+    once however many models ref() it, and every model still gets its own properties."""
+    from meshgov.api import resolve_config
+    from meshgov.code.dbt import properties, session as session_mod
+    from meshgov.code.evaluator import dbt_session, load_documents
+    from meshgov.core.catalog import load_catalog
+    from meshgov.core.context import EvalContext
+    from meshgov.core.discovery import discover
+
+    n = 40
+    files = {f"models/m{i}.sql": "SELECT id FROM " + (
+        "{{ source('crm', 'customers') }}" if i == 0
+        else " JOIN ".join(f"{{{{ ref('m{j}') }}}} AS t{j}" + (f" ON t{j}.id = t0.id" if j else "")
+                           for j in range(i))) + "\n" for i in range(n)}
+    files["models/schema.yml"] = "version: 2\nsources:\n  - name: crm\n    tables: [{name: customers}]\n" \
+        "models:\n" + "".join(f"  - name: m{i}\n    description: Model {i}.\n" for i in range(n))
+    write_project(tmp_path, files)
+
+    reads: list[Path] = []
+    real_load = properties.load_properties
+    monkeypatch.setattr(session_mod, "load_properties", lambda p: reads.append(p) or real_load(p))
+
+    def no_tree(text: str, path: Path) -> None:
+        raise AssertionError(f"{path}: composed a node tree")
+
+    monkeypatch.setattr(properties, "_compose_and_construct", no_tree)
+    relations: list[str] = []
+    real_new = session_mod.DbtSession._new_relation
+    monkeypatch.setattr(session_mod.DbtSession, "_new_relation",
+                        lambda self, state, name, path, source: relations.append(name)
+                        or real_new(self, state, name, path, source))
+
+    cfg = resolve_config([tmp_path], tmp_path / "meshgov.yaml")
+    ctx = EvalContext(cfg, load_catalog(cfg, ("code",)))
+    inputs = discover([tmp_path], cfg.root, (), ("code",))
+    dbt = dbt_session(inputs, ctx)
+    docs = [d for inp in inputs for d in load_documents(inp, ctx, dbt)]
+    models = sorted((d.dbt["name"], d.dbt["properties"]["description"], d.dbt["properties"]["line"])
+                    for d in docs)
+    assert models == sorted((f"m{i}", f"Model {i}.", 6 + 2 * i) for i in range(n))
+    assert [p.name for p in reads] == ["schema.yml"]
+    assert sorted(relations) == sorted(f"m{i}" for i in range(n))  # n*(n-1)/2 refs, n relations
