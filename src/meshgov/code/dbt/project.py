@@ -50,13 +50,17 @@ class DbtProject:
 
     def is_model_file(self, path: Path) -> bool:
         """True when ``path`` is under a model path and not under the target path."""
-        try:
-            rel = path.relative_to(self.root)
-        except ValueError:
+        rel = self._rel_parts(path)
+        if rel is None:
             return False
-        if rel.parts and rel.parts[0] == self.target_path:
+        if rel and rel[0] == self.target_path:
             return False
         return any(_under(rel, mp) for mp in self.model_paths)
+
+    def _rel_parts(self, path: Path) -> tuple[str, ...] | None:
+        """``path.relative_to(root).parts`` (None when not under root), without new Paths."""
+        parts, root = path.parts, self.root.parts
+        return parts[len(root):] if parts[: len(root)] == root else None
 
     def var(self, name: str) -> tuple[bool, Any]:
         """(found, value) of a project var; project-scoped vars win over global ones."""
@@ -69,15 +73,14 @@ class DbtProject:
 
     def folder_config(self, model_path: Path) -> dict[str, Any]:
         """The configs ``models:`` assigns to a model file by its folder (dbt precedence)."""
-        try:
-            rel = model_path.relative_to(self.root)
-        except ValueError:
+        rel = self._rel_parts(model_path)
+        if rel is None:
             return {}
         parts: list[str] = []
         for mp in self.model_paths:
             if _under(rel, mp):
-                inner = rel.relative_to(Path(mp))
-                parts = list(inner.parts[:-1]) + [inner.stem]
+                inner = rel[len(_parts(mp)):]
+                parts = list(inner[:-1]) + [model_path.stem]
                 break
         tree = self.models_config.get(self.name)
         out: dict[str, Any] = {}
@@ -94,9 +97,14 @@ class DbtProject:
         return out
 
 
-def _under(rel: Path, model_path: str) -> bool:
-    mp = Path(model_path).parts
-    return rel.parts[: len(mp)] == mp and len(rel.parts) > len(mp)
+def _parts(model_path: str) -> tuple[str, ...]:
+    return Path(model_path).parts
+
+
+def _under(rel: tuple[str, ...], model_path: str) -> bool:
+    """True when the root-relative parts ``rel`` name a file under ``model_path``."""
+    mp = _parts(model_path)
+    return rel[: len(mp)] == mp and len(rel) > len(mp)
 
 
 def _apply_level(out: dict[str, Any], level: Mapping[str, Any]) -> None:

@@ -90,6 +90,10 @@ def compile_patterns(patterns: Sequence[str], policy: Policy, param: str) -> lis
 
 
 def str_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if type(value) is list:  # the usual shape, without the abstract-class checks below
+        return [str(v) for v in value]
     if isinstance(value, str):
         return [value]
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
