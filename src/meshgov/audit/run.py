@@ -1,9 +1,10 @@
 """``meshgov audit``: crawl the workspaces (bounded pool), snapshot, evaluate, compare, report.
 
 Crawling is I/O-bound and runs in a thread pool (``--concurrency``); each crawl streams its
-records straight into its snapshot file. Evaluation runs in the calling thread, one workspace
-snapshot at a time, as crawls finish: memory holds at most one workspace's inventory plus the
-findings. A workspace that fails (401/403, timeouts, 5xx after the SDK's retries) becomes an
+records straight into its snapshot file. Evaluation runs in worker processes
+(:mod:`meshgov.audit.evalpool`; inline with ``eval_workers=0``), one workspace snapshot at a
+time each, as crawls finish: a process holds at most one workspace's inventory; this one holds
+the findings. A workspace that fails (401/403, timeouts, 5xx after the SDK's retries) becomes an
 ``MG-A-001`` finding and an ``error`` entry of the report's ``workspaces`` section; the others
 complete.
 """
