@@ -209,3 +209,16 @@ def test_fuzz_include_never_crashes(include: object, files: dict[str, str], root
             json.dumps(r.to_input())
             assert r.source.path is not None and not r.source.path.startswith(("/", ".."))
             assert (d / r.source.path).is_file()
+
+
+def test_a_bundle_created_after_a_run_is_seen_by_the_next_run(tmp_path: Path) -> None:
+    """Classifier caches live for one discovery: a notebook calling evaluate() twice sees new files."""
+    from meshgov.core.discovery import discover
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "resources").mkdir()
+    job = tmp_path / "resources" / "jobs.yml"
+    job.write_text("resources:\n  jobs:\n    nightly:\n      name: nightly\n")
+    assert discover([job], tmp_path, kinds=("infra",)) == []
+    (tmp_path / "databricks.yml").write_text("bundle: {name: b}\ninclude: [resources/*.yml]\n")
+    assert [i.type for i in discover([job], tmp_path, kinds=("infra",))] == ["databricks_bundle_include"]

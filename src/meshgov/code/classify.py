@@ -8,6 +8,11 @@ from pathlib import Path
 DBT_PROJECT = "dbt_project.yml"
 
 
+def reset() -> None:
+    """Forget the dbt project roots found so far (discovery calls it once per run)."""
+    dbt_project_root.cache_clear()
+
+
 @lru_cache(maxsize=4096)
 def dbt_project_root(directory: Path) -> Path | None:
     """The nearest directory at or above ``directory`` holding a dbt_project.yml."""

@@ -1,7 +1,8 @@
 """Find the inputs under the given paths and classify each one.
 
 Each policy kind brings a classifier (``classify(path) -> type | None``) listed in
-:data:`CLASSIFIERS`; the first that recognises a file wins. Classifiers must stay cheap
+:data:`CLASSIFIERS` (its module may define ``reset()``, called at the start of every discovery to
+drop what it cached about the file system); the first that recognises a file wins. Classifiers must stay cheap
 (no heavy imports): discovery is on the pre-commit path.
 """
 
@@ -45,7 +46,13 @@ def _load_classifiers(kinds: Sequence[str]) -> list[tuple[Kind, Classifier]]:
         if kind not in kinds:
             continue
         module, _, attr = ref.partition(":")
-        out.append((kind, getattr(importlib.import_module(module), attr)))
+        mod = importlib.import_module(module)
+        # what a classifier cached about the file system (project roots, bundle files) is only
+        # trusted within one discovery: a long-lived process (a notebook) sees new files
+        reset = getattr(mod, "reset", None)
+        if callable(reset):
+            reset()
+        out.append((kind, getattr(mod, attr)))
     return out
 
 

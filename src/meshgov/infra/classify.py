@@ -78,6 +78,13 @@ def classify(path: Path) -> str | None:
     return None
 
 
+def reset() -> None:
+    """Forget the bundle files found so far (discovery calls it once per run)."""
+    nearest_bundle.cache_clear()
+    _bundle_here.cache_clear()
+    include_patterns.cache_clear()
+
+
 def including_bundle(path: Path) -> Path | None:
     """The bundle file (``databricks.yml``) that includes ``path``, if any.
 
