@@ -191,6 +191,7 @@ def bench_corpus(kind: str, n: int, base: Path, runs: int, fluff_runs: int,
     else:
         files, parse_files = make_dbt_corpus(out, n)
     meshgov = [str(BIN / "meshgov"), "check", str(out)]
+    load_before = os.getloadavg()[0]
     timed(meshgov, out, 1)  # warm-up: bytecode, page cache
     m_med, m_all, m_code, m_cpu = timed(meshgov, out, runs)
     bare = [sys.executable, "-c", BARE_PARSE, *map(str, parse_files)]
@@ -212,6 +213,7 @@ def bench_corpus(kind: str, n: int, base: Path, runs: int, fluff_runs: int,
                   "sqlfluff_for_all": f_cpu * n / len(sample)},
         "cpu_x_faster_than_sqlfluff": f_cpu * n / len(sample) / m_cpu,
         "cpu_x_of_bare_sqlglot": m_cpu / b_cpu,
+        "load_1m": [load_before, os.getloadavg()[0]],  # before and after this corpus
     }
 
 
@@ -220,9 +222,11 @@ def bench_one_file(base: Path, runs: int) -> dict[str, object]:
     files = make_sql_corpus(out, 50)
     one = files[10]
     cmd = [str(BIN / "meshgov"), "check", str(one.relative_to(out))]
+    load_before = os.getloadavg()[0]
     timed(cmd, out, 2)
     med, all_runs, _, cpu = timed(cmd, out, runs)
-    return {"one_file_s": med, "runs": all_runs, "cpu_s": cpu, "repo_files": len(files)}
+    return {"one_file_s": med, "runs": all_runs, "cpu_s": cpu, "repo_files": len(files),
+            "load_1m": [load_before, os.getloadavg()[0]]}
 
 
 def machine() -> dict[str, str]:
