@@ -152,8 +152,9 @@ def eval_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--data/--no-data", "data", default=None,
                      help="Run data policies on bound tables (default: when walking a repo)."),
         click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, metavar="N",
-                     help="Processes for evaluating large inputs, e.g. a plan of thousands of "
-                     "resources (default: one per CPU, at most 4; 1: this process only)."),
+                     help="Processes for evaluating large inputs: hundreds of SQL files or dbt "
+                     "models, a plan of thousands of resources (default: one per CPU, at most 4; "
+                     "1: this process only)."),
         click.option("--verbose", "-v", is_flag=True, help="Progress on standard error."),
     ]
     for d in reversed(decorators):

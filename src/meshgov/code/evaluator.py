@@ -14,8 +14,10 @@ from meshgov.code.registry import Rule, Violation, get_rule
 from meshgov.code.suppress import apply_suppressions
 from meshgov.core.textio import UnreadableText, read_text
 from meshgov.core import builtin
+from meshgov.core.collect import InputBoundaries
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
+from meshgov.core.forkjoin import fork_map, plan_jobs
 from meshgov.core.model import Finding, Location, Policy, Subject
 
 SQL_TYPES = frozenset({"sql", "dbt_model"})
@@ -243,14 +245,60 @@ def check_input(inp: InputFile, rules: Sequence[tuple[Policy, Rule]], ctx: EvalC
     return out
 
 
+#: fewer inputs than this per process are checked in the calling process (a fork and sending
+#: findings back cost more than checking a hundred files, ~1.5 ms each)
+MIN_INPUTS_PER_JOB = 100
+#: input types checked on their own, file by file, and so spread over forked processes; the
+#: others (dbt property files, manifests, projects) are checked in the calling process, in
+#: input order, since the models a property file yields depend on what was checked before
+PARALLEL_TYPES = frozenset({"sql", "dbt_model"})
+
+
+def plan_parts(inputs: Sequence[InputFile], jobs: int) -> list[list[int]]:
+    """Indexes of the inputs each part checks: sql and dbt models striped over ``jobs`` parts,
+    every other input in part 0 (the calling process)."""
+    parts: list[list[int]] = [[] for _ in range(max(1, jobs))]
+    spread = [i for i, inp in enumerate(inputs) if inp.type in PARALLEL_TYPES]
+    for n, i in enumerate(spread):
+        parts[n % len(parts)].append(i)
+    parts[0].extend(i for i, inp in enumerate(inputs) if inp.type not in PARALLEL_TYPES)
+    parts[0].sort()
+    return parts
+
+
 def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
+    """Findings of every code input, in input order, then the dbt support files' findings.
+
+    Many inputs are split over forked processes (``ctx.options.jobs``; see
+    :mod:`meshgov.core.forkjoin`): same findings, same order, whatever the split.
+    """
     rules = [(p, get_rule(p.rule)) for p in ctx.policies("code")]
-    findings: list[Finding] = []
     dbt = dbt_session(inputs, ctx)
-    for inp in inputs:
-        findings.extend(check_input(inp, rules, ctx, dbt))
-    if dbt is not None:
-        findings.extend(dbt.support_findings())
+    jobs = plan_jobs(ctx.options.jobs, sum(i.type in PARALLEL_TYPES for i in inputs),
+                     MIN_INPUTS_PER_JOB)
+    parts = plan_parts(inputs, jobs)
+    if len(parts) > 1:
+        if dbt is not None:
+            dbt.prepare()  # project files read once, before the fork: every part shares them
+        ctx.progress(f"code: checking {len(inputs)} files in {len(parts)} processes")
+
+    def check_part(n: int) -> tuple[list[list[Finding]], list[Finding]]:
+        found: list[list[Finding]] = []
+        with InputBoundaries() as boundaries:
+            for i in parts[n]:
+                found.append(check_input(inputs[i], rules, ctx, dbt))
+                boundaries.done()
+        return found, (dbt.support_findings() if dbt is not None else [])
+
+    by_input: list[list[Finding]] = [[] for _ in inputs]
+    support: dict[str, Finding] = {}
+    for idx, (found, problems) in zip(parts, fork_map(check_part, len(parts))):
+        for i, fs in zip(idx, found):
+            by_input[i] = fs
+        for f in problems:  # the same support file's problem may be met in several parts
+            support.setdefault(f.location.path, f)
+    findings = [f for fs in by_input for f in fs]
+    findings.extend(support[k] for k in sorted(support))
     return EvalResult(findings=tuple(findings), inputs=len(inputs))
 
 

@@ -100,6 +100,21 @@ class DbtSession:
             return self._documents_for_properties(inp.path, state)
         return []
 
+    def prepare(self) -> None:
+        """Read now what every model of the run will need from its project (dbt_project.yml,
+        the model index, the manifest, the property files, the renderer) — what would
+        otherwise be read lazily by the first model — so that processes forked afterwards
+        share it instead of each reading it again."""
+        directories = {p.parent for p in self.model_inputs}
+        states = {id(s): s for s in (self._state_for(d) for d in directories) if s is not None}
+        for state in states.values():
+            self._index(state)
+            self._manifest(state)
+            self._renderer(state)
+            if len(self.model_inputs) > FEW_MODELS:  # else each model reads only its own
+                self._parse_mentioning(state, "")
+        self._dbt_policy_ids()
+
     def support_findings(self) -> list[Finding]:
         return [self._problems[k] for k in sorted(self._problems)]
 
