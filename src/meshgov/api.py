@@ -31,6 +31,9 @@ EVALUATORS: Mapping[str, str] = {
     "infra": "meshgov.infra.evaluator:evaluate",
     "data": "meshgov.data.evaluator:evaluate",
 }
+#: kinds whose evaluator has nothing to do without input files (not imported then); data
+#: policies also run on the tables meshgov.yaml binds, with or without files
+INPUT_DRIVEN: frozenset[str] = frozenset({"code", "infra"})
 
 
 def _evaluator(kind: str) -> Callable[[Sequence[InputFile], EvalContext], EvalResult]:
@@ -113,6 +116,8 @@ def run(
         if kind not in opts.kinds:
             continue
         kind_inputs = [i for i in inputs if i.kind == kind]
+        if not kind_inputs and kind in INPUT_DRIVEN:
+            continue
         result = _evaluator(kind)(kind_inputs, ctx)
         findings.extend(result.findings)
         notes.extend(result.notes)
