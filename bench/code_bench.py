@@ -8,9 +8,12 @@ Corpora (generated, deterministic):
 - ``dbt``: N dbt models with ``{{ config() }}``, ``{{ ref() }}``, ``{{ source() }}``, ``var()``
   and ``is_incremental()`` (bench/gen_dbt_corpus.py), rendered by meshgov's Jinja stubs.
 
-Timed as subprocess wall time, median of ``--runs``:
+Timed as subprocess wall time, median of ``--runs``, the three commands of 1.–3. interleaved
+run by run (the machine is shared: its speed drifts):
 
-1. ``meshgov check DIR`` (default kinds; text report to /dev/null);
+1. ``meshgov check DIR`` (default kinds and ``--jobs``: hundreds of files are split over one
+   process per CPU; text report to /dev/null), and ``meshgov check DIR --jobs 1`` (one
+   process: meshgov's CPU cost per file against bare parsing);
 2. ``sqlfluff lint --dialect databricks`` on the same files (jinja templater with dbt builtins
    for the dbt corpus). With ``--sqlfluff-sample K`` only K files are linted and the time is
    extrapolated per file to N (said so in the output);
@@ -182,6 +185,21 @@ def timed(cmd: list[str], cwd: Path, runs: int) -> tuple[float, list[float], int
     return statistics.median(times), times, code, statistics.median(cpus)
 
 
+def timed_interleaved(cmds: dict[str, list[str]], cwd: Path,
+                      runs: int) -> dict[str, tuple[float, list[float], int, float]]:
+    """``timed`` of each command, one run of each in turn (the machine is shared and its speed
+    drifts: interleaving exposes every command to the same drift), after one warm-up each."""
+    for cmd in cmds.values():
+        timed(cmd, cwd, 1)  # warm-up: bytecode, page cache
+    got: dict[str, list[tuple[float, int, float]]] = {k: [] for k in cmds}
+    for _ in range(runs):
+        for name, cmd in cmds.items():
+            wall, _, code, cpu = timed(cmd, cwd, 1)
+            got[name].append((wall, code, cpu))
+    return {name: (statistics.median(w for w, _, _ in rs), [w for w, _, _ in rs], rs[-1][1],
+                   statistics.median(c for _, _, c in rs)) for name, rs in got.items()}
+
+
 def bench_corpus(kind: str, n: int, base: Path, runs: int, fluff_runs: int,
                  fluff_sample: int | None) -> dict[str, object]:
     out = base / f"{kind}-{n}"
@@ -191,12 +209,13 @@ def bench_corpus(kind: str, n: int, base: Path, runs: int, fluff_runs: int,
     else:
         files, parse_files = make_dbt_corpus(out, n)
     meshgov = [str(BIN / "meshgov"), "check", str(out)]
-    load_before = os.getloadavg()[0]
-    timed(meshgov, out, 1)  # warm-up: bytecode, page cache
-    m_med, m_all, m_code, m_cpu = timed(meshgov, out, runs)
     bare = [sys.executable, "-c", BARE_PARSE, *map(str, parse_files)]
-    timed(bare, out, 1)
-    b_med, b_all, _, b_cpu = timed(bare, out, runs)
+    load_before = os.getloadavg()[0]
+    got = timed_interleaved({"meshgov": meshgov, "meshgov_jobs1": [*meshgov, "--jobs", "1"],
+                             "bare": bare}, out, runs)
+    m_med, m_all, m_code, m_cpu = got["meshgov"]
+    j_med, j_all, _, j_cpu = got["meshgov_jobs1"]
+    b_med, b_all, _, b_cpu = got["bare"]
     sample = files if not fluff_sample or fluff_sample >= n else files[:fluff_sample]
     fluff = [str(BIN / "sqlfluff"), "lint", "--dialect", "databricks", "--disable-progress-bar",
              "--nocolor", *(["--templater", "jinja"] if kind == "dbt" else []),
@@ -206,13 +225,16 @@ def bench_corpus(kind: str, n: int, base: Path, runs: int, fluff_runs: int,
     return {
         "corpus": kind, "files": n, "meshgov_s": m_med, "meshgov_runs": m_all,
         "meshgov_exit": m_code, "bare_sqlglot_s": b_med, "bare_runs": b_all,
+        "meshgov_jobs1_s": j_med, "meshgov_jobs1_runs": j_all,
+        "jobs1_x_of_bare_sqlglot": j_med / b_med,
         "sqlfluff_files_linted": len(sample), "sqlfluff_s": f_med, "sqlfluff_runs": f_all,
         "sqlfluff_s_for_all": f_full, "extrapolated": len(sample) != n,
         "x_faster_than_sqlfluff": f_full / m_med, "x_of_bare_sqlglot": m_med / b_med,
-        "cpu_s": {"meshgov": m_cpu, "bare_sqlglot": b_cpu, "sqlfluff": f_cpu,
+        "cpu_s": {"meshgov": m_cpu, "meshgov_jobs1": j_cpu, "bare_sqlglot": b_cpu, "sqlfluff": f_cpu,
                   "sqlfluff_for_all": f_cpu * n / len(sample)},
         "cpu_x_faster_than_sqlfluff": f_cpu * n / len(sample) / m_cpu,
         "cpu_x_of_bare_sqlglot": m_cpu / b_cpu,
+        "jobs1_cpu_x_of_bare_sqlglot": j_cpu / b_cpu,
         "load_1m": [load_before, os.getloadavg()[0]],  # before and after this corpus
     }
 
