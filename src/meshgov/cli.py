@@ -153,8 +153,8 @@ def eval_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Run data policies on bound tables (default: when walking a repo)."),
         click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, metavar="N",
                      help="Processes for evaluating large inputs: hundreds of SQL files or dbt "
-                     "models, a plan of thousands of resources (default: one per CPU, at most 4; "
-                     "1: this process only)."),
+                     "models, a plan of thousands of resources; for audit, the workers evaluating "
+                     "workspaces (default: one per CPU, at most 4; 1: this process only)."),
         click.option("--verbose", "-v", is_flag=True, help="Progress on standard error."),
     ]
     for d in reversed(decorators):

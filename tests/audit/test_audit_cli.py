@@ -101,3 +101,21 @@ def test_product_scorecards_from_unity_catalog_metadata(tmp_path: Path) -> None:
     assert facts["ws0_cat0.sch0.T0"]["pii_columns"] == ["email"]
     assert facts["ws0_cat0.sch0.T0"]["unmasked_pii"] == []  # it has a mask
     assert facts["ws0_cat0.sch1.T1"]["described"] is True
+
+
+def test_jobs_chooses_the_evaluation_workers() -> None:
+    from meshgov.audit.evalpool import choose_workers, default_workers
+
+    assert choose_workers(None, 1, 20) == 0  # --jobs 1: this process only
+    assert choose_workers(None, 3, 20) == 3
+    assert choose_workers(None, 8, 2) == 2  # no more workers than workspaces
+    assert choose_workers(None, 4, 1) == 0
+    assert choose_workers(None, None, 20) == default_workers(20)
+    assert choose_workers(2, 1, 20) == 2  # the API's eval_workers wins
+
+
+def test_offline_snapshot_in_one_process_is_the_same_report(run_cli) -> None:
+    a = json.loads(run_cli("audit", "--snapshot", str(SNAPSHOT), "-f", "json")[1])
+    b = json.loads(run_cli("audit", "--snapshot", str(SNAPSHOT), "--jobs", "1", "-f", "json")[1])
+    a.pop("run"), b.pop("run")
+    assert a == b

@@ -82,6 +82,17 @@ def default_workers(workspaces: int) -> int:
     return min(cpus, 4, workspaces)
 
 
+def choose_workers(eval_workers: int | None, jobs: int | None, workspaces: int) -> int:
+    """Evaluation worker processes: ``eval_workers`` when given (the API), else ``--jobs``
+    (1: evaluate in the calling process; N: N workers, no more than workspaces), else
+    :func:`default_workers`."""
+    if eval_workers is not None:
+        return max(0, eval_workers)
+    if jobs is not None:
+        return 0 if jobs <= 1 or workspaces < 2 else min(jobs, workspaces)
+    return default_workers(workspaces)
+
+
 def watch_parent(parent: int, interval: float = 0.5) -> None:
     """Worker initializer: exit when the audit process is gone (killed with SIGKILL, a worker
     would otherwise wait forever: it holds both ends of the pool's queue pipe itself)."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from meshgov.audit.config import AuditConfig, CrawlSettings, WorkspaceRef, load_audit_config
 from meshgov.audit.crawl import crawl_records
-from meshgov.audit.evalpool import Pending, SnapshotEvaluator, WorkspaceEval, default_workers
+from meshgov.audit.evalpool import Pending, SnapshotEvaluator, WorkspaceEval, choose_workers
 from meshgov.audit.heap import FrozenHeap
 from meshgov.audit.policies import AUDIT_POLICIES, workspace_failed
 from meshgov.audit.progress import AuditProgress, ProgressCallback
@@ -211,7 +211,7 @@ def crawl_and_evaluate(
 
     acc = _Accumulator(ctx)
     done = 0
-    workers = default_workers(total) if eval_workers is None else eval_workers
+    workers = choose_workers(eval_workers, ctx.options.jobs, total)
     pending: list[tuple[Pending, bool, float | None]] = []
     with FrozenHeap() as heap, SnapshotEvaluator(ctx, workers) as evaluator:
         for ref in refs:
@@ -288,7 +288,7 @@ def evaluate_snapshot_dir(
     refs = filter_workspaces((WorkspaceRef(name=n, host="") for n in by_name), include, exclude)
     acc = _Accumulator(ctx)
     total = len(refs)
-    workers = default_workers(total) if eval_workers is None else eval_workers
+    workers = choose_workers(eval_workers, ctx.options.jobs, total)
     with FrozenHeap() as heap, SnapshotEvaluator(ctx, workers) as evaluator:
         futures = [evaluator.submit(by_name[ref.name]) for ref in refs]
         for i, fut in enumerate(futures, start=1):
