@@ -76,3 +76,12 @@ def test_stripes_cover_every_index_once() -> None:
     parts = forkjoin.stripes(10, 3)
     assert sorted(i for p in parts for i in p) == list(range(10))
     assert list(parts[1]) == [1, 4, 7]
+
+
+def test_in_item_order_puts_each_part_s_results_back_in_place() -> None:
+    parts = [[0, 2, 5], [1, 3], [4]]
+    per_part = [["a0", "a2", "a5"], ["b1", "b3"], ["c4"]]
+    assert forkjoin.in_item_order(parts, per_part) == ["a0", "b1", "a2", "b3", "c4", "a5"]
+    stripes = forkjoin.stripes(7, 3)
+    assert forkjoin.in_item_order(stripes, [[i * 10 for i in s] for s in stripes]) == [
+        i * 10 for i in range(7)]

@@ -17,7 +17,7 @@ from meshgov.core import builtin
 from meshgov.core.collect import InputBoundaries
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
-from meshgov.core.forkjoin import fork_map, plan_jobs
+from meshgov.core.forkjoin import fork_map, in_item_order, plan_jobs, stripes
 from meshgov.core.model import Finding, Location, Policy, Subject
 
 SQL_TYPES = frozenset({"sql", "dbt_model"})
@@ -257,10 +257,8 @@ PARALLEL_TYPES = frozenset({"sql", "dbt_model"})
 def plan_parts(inputs: Sequence[InputFile], jobs: int) -> list[list[int]]:
     """Indexes of the inputs each part checks: sql and dbt models striped over ``jobs`` parts,
     every other input in part 0 (the calling process)."""
-    parts: list[list[int]] = [[] for _ in range(max(1, jobs))]
     spread = [i for i, inp in enumerate(inputs) if inp.type in PARALLEL_TYPES]
-    for n, i in enumerate(spread):
-        parts[n % len(parts)].append(i)
+    parts = [[spread[k] for k in stripe] for stripe in stripes(len(spread), max(1, jobs))]
     parts[0].extend(i for i, inp in enumerate(inputs) if inp.type not in PARALLEL_TYPES)
     parts[0].sort()
     return parts
@@ -290,14 +288,12 @@ def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
                 boundaries.done()
         return found, (dbt.support_findings() if dbt is not None else [])
 
-    by_input: list[list[Finding]] = [[] for _ in inputs]
+    per_part = fork_map(check_part, len(parts))
+    findings = [f for fs in in_item_order(parts, [found for found, _ in per_part]) for f in fs]
     support: dict[str, Finding] = {}
-    for idx, (found, problems) in zip(parts, fork_map(check_part, len(parts))):
-        for i, fs in zip(idx, found):
-            by_input[i] = fs
-        for f in problems:  # the same support file's problem may be met in several parts
+    for _, problems in per_part:  # the same support file's problem may be met in several parts
+        for f in problems:
             support.setdefault(f.location.path, f)
-    findings = [f for fs in by_input for f in fs]
     findings.extend(support[k] for k in sorted(support))
     return EvalResult(findings=tuple(findings), inputs=len(inputs))
 

@@ -55,6 +55,16 @@ def stripes(n: int, parts: int) -> list[range]:
     return [range(i, n, parts) for i in range(parts)]
 
 
+def in_item_order(parts: Sequence[Sequence[int]], per_part: Sequence[Sequence[T]]) -> list[T]:
+    """The per-item results of the parts (``per_part[p][j]`` is item ``parts[p][j]``'s), back
+    in item order; the parts cover the items 0..n-1 once each."""
+    out: list[T] = [None] * sum(len(p) for p in parts)  # type: ignore[list-item]
+    for idx, results in zip(parts, per_part):
+        for i, result in zip(idx, results):
+            out[i] = result
+    return out
+
+
 def fork_map(fn: Callable[[int], T], parts: int) -> list[T]:
     """``[fn(0), ..., fn(parts - 1)]``; parts 1.. run in forked children when ``parts > 1``.
 

@@ -15,7 +15,7 @@ from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
 from meshgov.core.errors import EngineError
-from meshgov.core.forkjoin import fork_map, plan_jobs, stripes
+from meshgov.core.forkjoin import fork_map, in_item_order, plan_jobs, stripes
 from meshgov.core.model import Finding, Location, Policy, Severity, Subject, fingerprint
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.normalize.files import bundle_inputs, load_input
@@ -136,11 +136,7 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
         per_part = fork_map(evaluate_part, jobs)
     finally:
         engine.close()
-    by_resource: list[list[Finding]] = [[] for _ in resources]
-    for idx, found in zip(parts, per_part):
-        for k, fs in zip(idx, found):
-            by_resource[k] = fs
-    findings = tuple(f for fs in by_resource for f in fs)
+    findings = tuple(f for fs in in_item_order(parts, per_part) for f in fs)
     return EvalResult(findings=findings, inputs=len(resources), engine=engine.name)
 
 
