@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -73,6 +72,8 @@ def fork_map(fn: Callable[[int], T], parts: int) -> list[T]:
     """
     if parts <= 1 or not can_fork():
         return [fn(i) for i in range(parts)]
+    import pickle  # noqa: PLC0415 - only when forking (the one-file pre-commit path never does)
+
     children: list[tuple[int, int]] = []  # (pid, read fd)
     # objects that exist now are never collected while the parts run: the collector would touch
     # (and so copy, page by page) memory parent and children still share after the fork
@@ -114,6 +115,8 @@ def fork_map(fn: Callable[[int], T], parts: int) -> list[T]:
 
 
 def _child(fn: Callable[[int], T], part: int, w: int) -> None:
+    import pickle  # noqa: PLC0415 - imported by fork_map already
+
     code = 0
     try:
         try:
