@@ -142,6 +142,25 @@ def test_check_an_included_file_evaluates_its_bundle(run_cli, bundle: Path,  # t
     assert code == 0 and json.loads(out3)["findings"] == []
 
 
+def test_an_included_json_file_is_bundle_configuration(run_cli, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = json.dumps(yaml.safe_load(JOBS), indent=1)
+    write(tmp_path, {"databricks.yml": BUNDLE.replace("- resources/*.yml", "- resources/*.json"),
+                     "resources/nightly.job.json": jobs, "elsewhere/nightly.job.json": "{}"})
+    # included: bundle configuration even with a REST-spec name; not included: what its name says
+    assert classify(tmp_path / "resources" / "nightly.job.json") == BUNDLE_INCLUDE
+    assert classify(tmp_path / "elsewhere" / "nightly.job.json") == "databricks_job_spec"
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli("check", "resources/nightly.job.json", "--kinds", "infra", "-f", "json")
+    assert code == 1
+    found = [(p, pid, ref) for p, pid, _, ref in _findings(out)]
+    assert [f for f in found if f[1] == "MG-I-021"] == [
+        ("resources/nightly.job.json", "MG-I-021", "resources.jobs.nightly@dev"),
+        ("resources/nightly.job.json", "MG-I-021", "resources.jobs.nightly@prod"),
+    ]
+    assert ("databricks.yml", "MG-I-001", "resources.sql_warehouses.w@prod") in found  # the bundle's own
+
+
 def test_check_with_a_domain_config_names_files_from_the_domain_root(run_cli, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, {"meshgov.yaml": "domain: sales\n", "infra/databricks.yml": BUNDLE,

@@ -10,8 +10,9 @@ and for ``*.json`` at most the first 4 KiB are read.
 - ``*.json`` whose head has ``"terraform_version"`` or ``"resource_changes"`` (``terraform
   show -json``)                                                   -> terraform_plan
 - ``*.json`` whose head has ``deploymentTemplate.json#``          -> arm_template
-- ``*.yml`` / ``*.yaml`` that the nearest ``databricks.yml`` above it includes (one of its
-  ``include:`` patterns matches the file)                         -> databricks_bundle_include
+- ``*.yml`` / ``*.yaml`` / ``*.json`` that the nearest ``databricks.yml`` above it includes
+  (one of its ``include:`` patterns matches the file; before any rule above for JSON)
+                                                                  -> databricks_bundle_include
 
 A bundle include is evaluated through its bundle (:func:`including_bundle`): the hook passing
 only ``resources/jobs.yml`` checks the bundle that includes it. The upward search for the
@@ -31,7 +32,7 @@ BUNDLE_NAMES = frozenset({"databricks.yml", "databricks.yaml"})
 BUNDLE_INCLUDE = "databricks_bundle_include"
 #: root configuration files of a bundle, never included (the CLI's config.FileNames)
 ROOT_FILE_NAMES = frozenset({"databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml"})
-#: directories above a YAML file searched for the bundle that includes it (the file's own first)
+#: directories above a YAML/JSON file searched for the bundle that includes it (the file's own first)
 MAX_BUNDLE_LEVELS = 8
 SPEC_SUFFIXES: tuple[tuple[str, str], ...] = (
     (".cluster.json", "databricks_cluster_spec"),
@@ -65,6 +66,8 @@ def classify(path: Path) -> str | None:
         return None
     if not name.endswith(".json"):
         return None
+    if including_bundle(path) is not None:  # bundle configuration, whatever its name says
+        return BUNDLE_INCLUDE
     for suffix, kind in SPEC_SUFFIXES:
         if name.endswith(suffix):
             return kind
