@@ -81,3 +81,15 @@ def test_registry_knows_owners_and_products(fixtures_dir):
     assert reg.owner_of("HR_PROD.published.EMPLOYEES") == "hr"
     assert reg.product_of("hr_prod.published.employees")[0] == "hr"
     assert reg.product_of("hr_prod.raw.employees_src") is None
+
+
+def test_a_missing_builtin_pack_fails_closed(tmp_path, monkeypatch):
+    """A broken installation (no checks/ beside the package) is an error, never an empty catalog
+    under which everything passes."""
+    from meshgov.core import catalog
+    from meshgov.core.errors import MeshgovError
+
+    monkeypatch.setattr(catalog, "builtin_pack_dirs",
+                        lambda: (tmp_path / "nowhere" / "checks", tmp_path / "nowhere" / "rego"))
+    with pytest.raises(MeshgovError, match="builtin policy pack is missing"):
+        load_catalog(load_config(_domain(tmp_path, "domain: x\n")))

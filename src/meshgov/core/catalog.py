@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from meshgov.core import builtin
 from meshgov.core.config import BUILTIN_PACK, DomainConfig, parse_waivers
-from meshgov.core.errors import ConfigError
+from meshgov.core.errors import ConfigError, MeshgovError
 from meshgov.core.model import KINDS, SEVERITIES, Finding, Kind, Location, Policy, Subject, Waiver
 from meshgov.core.products import DomainEntry, ProductRegistry, build_registry, parse_registry
 from meshgov.core.yamlio import YamlError, load_file
@@ -146,6 +146,11 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
     global_content = _PackContent()
     for pack in config.policies.packs:
         dirs = builtin_pack_dirs() if pack == BUILTIN_PACK else (Path(pack),)
+        if pack == BUILTIN_PACK:
+            missing = [str(d) for d in dirs if not d.is_dir()]
+            if missing:  # a broken installation must not pass everything: fail closed
+                raise MeshgovError(f"the builtin policy pack is missing ({', '.join(missing)}): "
+                                   "reinstall meshgov")
         for d in dirs:
             _read_pack(Path(d), "global", kinds_t, global_content)
     global_ids: dict[str, Policy] = {}
