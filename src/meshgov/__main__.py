@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from meshgov.cli import main
+from meshgov.cli import run
 
-raise SystemExit(main())
+run()

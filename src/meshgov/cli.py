@@ -456,5 +456,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     return rv if isinstance(rv, int) else EXIT_OK
 
 
+#: modules whose shutdown does real work (a JVM to stop, pools and connections to close):
+#: with any of them loaded, the process exits the normal way
+SHUTDOWN_WORK = ("pyspark", "py4j", "great_expectations", "databricks", "multiprocessing",
+                 "concurrent.futures.process", "sqlalchemy", "psycopg2")
+
+
+def run() -> None:
+    """The ``meshgov`` command: :func:`main`, then exit.
+
+    A check holds a large heap (sqlglot's modules, parse caches, the catalog) that the
+    interpreter's shutdown collects and tears down for ~45 ms after the report is written.
+    When that shutdown has nothing else to do (:func:`fast_exit_is_safe`), the process flushes
+    its output and ends at once, as mypy does; otherwise it exits normally.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: let the normal exit deal with it
+        sys.exit(code)
+    if fast_exit_is_safe():
+        if "logging" in sys.modules:
+            import logging  # noqa: PLC0415
+
+            logging.shutdown()  # what its exit handler does: flush and close every handler
+        os._exit(code)
+    sys.exit(code)
+
+
+def fast_exit_is_safe() -> bool:
+    """True when exiting without the interpreter's shutdown loses nothing: only this thread
+    runs, no module of :data:`SHUTDOWN_WORK` is loaded, no ``weakref.finalize`` waits for the
+    exit (a TemporaryDirectory to remove...), and the only exit handler is logging's."""
+    import atexit  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    import weakref  # noqa: PLC0415
+
+    handlers = getattr(atexit, "_ncallbacks", None)
+    registry = getattr(weakref.finalize, "_registry", None)
+    if handlers is None or registry is None:  # not CPython: no shortcut
+        return False
+    expected = 1 if "logging" in sys.modules else 0
+    return (threading.active_count() == 1
+            and not any(name in sys.modules for name in SHUTDOWN_WORK)
+            and not any(info.atexit for info in registry.values())
+            and handlers() <= expected)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
