@@ -10,6 +10,7 @@ import datetime as _dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 Kind = Literal["code", "infra", "data"]
@@ -235,8 +236,10 @@ class Report:
         threshold = SEVERITY_RANK["warning" if self.fail_on == "warning" else "error"]
         return SEVERITY_RANK[f.severity] >= threshold
 
-    @property
+    @cached_property
     def blocking(self) -> tuple[Finding, ...]:
+        """Computed once per report (the report is frozen): the summary, every format and the
+        exit code ask for it."""
         return tuple(f for f in self.findings if self.is_blocking(f))
 
     @property
