@@ -61,7 +61,8 @@ def test_properties_values_and_lines() -> None:
     assert m.columns[0].data_type == "bigint"
 
 
-@pytest.mark.parametrize(("text", "line", "message"), [
+#: (text, line, message) of property files that cannot be read
+MALFORMED = [
     ("models:\n  - name: a\n   bad: [\n", 3, "invalid YAML"),
     ("models: {name: a}\n", 1, "'models' must be a list"),
     ("models:\n  - description: no name\n", 2, "models[0] must be a mapping with a 'name'"),
@@ -69,7 +70,10 @@ def test_properties_values_and_lines() -> None:
     ("models:\n  - name: a\n    meta: [1]\n", 3, "meta must be a mapping"),
     ("sources:\n  - name: s\n    tables: {a: 1}\n", 3, "'tables' must be a list"),
     ("- just\n- a list\n", 1, "expected a mapping at the top level"),
-])
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), MALFORMED)
 def test_malformed_properties_raise_with_line(text: str, line: int, message: str) -> None:
     with pytest.raises(DbtReadError) as err:
         parse_properties(text, P)
@@ -239,18 +243,10 @@ EVENT_CASES = [
     "models: [{name: a}]\n---\nmodels: [{name: b}]\n",  # two documents
     "sources:\n  - name: s\n    tables:\n      - name: t\n      -\n        name: u\n",
     "? [a]\n: b\n",
-    *(text for text, _line, _message in [
-        ("models:\n  - name: a\n   bad: [\n", 3, ""),
-        ("models: {name: a}\n", 1, ""),
-        ("models:\n  - description: no name\n", 2, ""),
-        ("models:\n  - name: a\n    columns:\n      - description: x\n", 4, ""),
-        ("models:\n  - name: a\n    meta: [1]\n", 3, ""),
-        ("models:\n  - name: a\n    config: [1]\n", 3, ""),
-        ("models:\n  - name: a\n    columns:\n      - name: c\n        meta: [1]\n", 4, ""),
-        ("sources:\n  - name: s\n    tables: {a: 1}\n", 3, ""),
-        ("sources:\n  - name: s\n    tables: [1]\n", 3, ""),
-        ("- just\n- a list\n", 1, ""),
-    ]),
+    *(text for text, _line, _message in MALFORMED),
+    "models:\n  - name: a\n    config: [1]\n",
+    "models:\n  - name: a\n    columns:\n      - name: c\n        meta: [1]\n",
+    "sources:\n  - name: s\n    tables: [1]\n",
 ]
 
 
