@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,7 @@ class DbtProject:
         return out
 
 
+@lru_cache(maxsize=None)
 def _parts(model_path: str) -> tuple[str, ...]:
     return Path(model_path).parts
 

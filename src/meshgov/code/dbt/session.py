@@ -19,6 +19,7 @@ MG-INPUT finding, reported once per run, and every model is still evaluated with
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class DbtSession:
         self._roots: dict[Path, Path | None] = {}  # directory -> its dbt project root
         self._dbt_ids: frozenset[str] | None = None
         self._shown_paths: dict[Path, str] = {}
+        self._model_dirs: dict[str, _Project | None] = {}  # directory -> project when models live there
 
     # -- public ----------------------------------------------------------------------------
     def load(self, inp: InputFile) -> list[CodeDocument | Finding]:
@@ -122,8 +124,8 @@ class DbtSession:
         from meshgov.code.evaluator import input_finding, parse_error_finding  # noqa: PLC0415
 
         path = inp.path.absolute()
-        state = self._state_for(path.parent)
-        if state is None or not state.project.is_model_file(path) or path in self._done:
+        state = self._model_dir_state(path)
+        if state is None or path in self._done:
             return None
         self._done.add(path)
         project = state.project
@@ -131,7 +133,7 @@ class DbtSession:
             source = read_text(path)
         except UnreadableText as exc:
             return input_finding(inp, exc.message, exc.line, exc.column, self.domain)
-        rel = path.relative_to(project.root).as_posix()
+        rel = "/".join(project._rel_parts(path))  # noqa: SLF001 - path.relative_to(root), no new Path
         name = path.stem
         manifest = self._manifest(state)
         node = manifest.model_for_file(rel) if manifest else None
@@ -192,6 +194,16 @@ class DbtSession:
         return self._dbt_ids
 
     # -- projects --------------------------------------------------------------------------
+    def _model_dir_state(self, path: Path) -> _Project | None:
+        """The project of a model file when ``path`` (absolute) is one, else None: computed
+        once per directory (whether a file is under a model path depends on its folder only)."""
+        directory = os.path.dirname(str(path))
+        if directory not in self._model_dirs:
+            state = self._state_for(path.parent)
+            ok = state is not None and state.project.is_model_file(path)
+            self._model_dirs[directory] = state if ok else None
+        return self._model_dirs[directory]
+
     def _state_for(self, directory: Path) -> _Project | None:
         if directory not in self._roots:
             self._roots[directory] = dbt_project_root(directory.resolve())
