@@ -218,7 +218,7 @@ def check_document(
 ) -> list[Finding]:
     out: list[Finding] = []
     for policy, rule in rules:
-        if doc.type not in rule.applies_to or not in_scope(policy, doc):
+        if doc.type not in rule.applies_to or (policy.scope and not in_scope(policy, doc)):
             continue
         try:
             out.extend(to_finding(v, doc, policy) for v in rule.check(doc, policy, ctx))

@@ -26,6 +26,8 @@ MODEL_LINE = 1
 def properties(doc: CodeDocument) -> Mapping[str, Any]:
     meta = doc.dbt or {}
     props = meta.get("properties")
+    if type(props) is dict:  # what the session builds: without the abstract-class check
+        return props
     return props if isinstance(props, Mapping) else {}
 
 
@@ -53,7 +55,7 @@ def violation(doc: CodeDocument, message: str, content: str, **evidence: Any) ->
 
 def columns(doc: CodeDocument) -> list[Mapping[str, Any]]:
     cols = properties(doc).get("columns") or []
-    return [c for c in cols if isinstance(c, Mapping)]
+    return [c for c in cols if type(c) is dict or isinstance(c, Mapping)]
 
 
 def output_columns(doc: CodeDocument) -> list[str]:

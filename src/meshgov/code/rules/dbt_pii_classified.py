@@ -9,6 +9,7 @@ property file declares are checked by name too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -28,21 +29,42 @@ def _why_pii(name: str, tags: list[str], meta: Mapping[str, Any], patterns: list
         return "tagged pii"
     if meta.get("pii") is True or meta.get("contains_pii") is True:
         return "meta marks it pii"
-    if any(p.search(name) for p in patterns):
-        return "name looks like PII"
+    for p in patterns:
+        if p.search(name):
+            return "name looks like PII"
     return None
 
 
+#: (name_patterns, classifications, pii_tags) as the policy gives them -> (compiled patterns,
+#: allowed levels lower-cased, pii tags lower-cased): built once per run, not once per model
+_SETTINGS: dict[tuple[tuple[str, ...], ...], tuple[list[re.Pattern[str]], list[str], set[str]]] = {}
+
+
+def _settings(policy: Policy, ctx: EvalContext) -> tuple[list[re.Pattern[str]], list[str], set[str]]:
+    names = str_list(RULE.param(policy, "name_patterns", ctx))
+    classes = str_list(RULE.param(policy, "classifications", ctx))
+    tags = str_list(RULE.param(policy, "pii_tags", ctx))
+    key = (tuple(names), tuple(classes), tuple(tags))
+    found = _SETTINGS.get(key)
+    if found is None:  # compile_patterns raises on a bad pattern: nothing is cached then
+        found = (compile_patterns(names, policy, "name_patterns"), [c.lower() for c in classes],
+                 {t.lower() for t in tags})
+        if len(_SETTINGS) >= 64:
+            _SETTINGS.clear()
+        _SETTINGS[key] = found
+    return found
+
+
 def check(doc: CodeDocument, policy: Policy, ctx: EvalContext) -> Iterable[Violation]:
-    patterns = compile_patterns(str_list(RULE.param(policy, "name_patterns", ctx)), policy, "name_patterns")
-    allowed = [c.lower() for c in str_list(RULE.param(policy, "classifications", ctx))]
-    pii_tags = {t.lower() for t in str_list(RULE.param(policy, "pii_tags", ctx))}
+    patterns, allowed, pii_tags = _settings(policy, ctx)
     model = model_name(doc)
     declared: set[str] = set()
     for col in columns(doc):
         name = str(col.get("name"))
         declared.add(name.lower())
-        meta = col.get("meta") if isinstance(col.get("meta"), Mapping) else {}
+        meta = col.get("meta")
+        if not isinstance(meta, Mapping):
+            meta = {}
         why = _why_pii(name, str_list(col.get("tags")), meta, patterns, pii_tags)
         if why is None:
             continue
