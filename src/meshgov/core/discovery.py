@@ -58,12 +58,14 @@ def _load_classifiers(kinds: Sequence[str]) -> list[tuple[Kind, Classifier]]:
 
 def display_path(path: Path, root: Path) -> str:
     """Path relative to root when inside it, else relative to the cwd, else absolute."""
-    for base in (root, Path.cwd()):
-        try:
-            return path.relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix()
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    try:  # the cwd only when the path is outside root (a syscall and a Path per call)
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 class _Excluder:
