@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshgov.code.dbt.project import DbtProject
-from meshgov.code.dbt.lines import mark_lines, unmark
+from meshgov.code.dbt.lines import FIRST, mark_lines, mark_segment, unmark
 from meshgov.code.dbt.render import Relation, RenderError, Renderer
 
 PROJECT = DbtProject(root=Path("/nonexistent"), name="shop", vars={"days": 3, "shop": {"region": "eu"}})
@@ -230,12 +230,73 @@ def test_fast_path_matches_jinja2(parts: list[str]) -> None:
     source = "".join(_balanced(parts))
     r = _renderer()
     r.render("SELECT 1", this=Relation("sales_prod", "published", "M"), model_name="m")
-    marked = fast_render(source, r.ns, lambda n: False)
-    assert marked is not None, source
-    text, lines = unmark(marked)
+    fast = fast_render(source, r.ns, lambda n: False)
+    assert fast is not None, source
+    text, lines = fast
     assert text == _jinja_text(source)
+    assert len(lines) == text.count("\n") + 1
     n_source = source.count("\n") + 1
     assert all(1 <= line <= n_source for line in lines)
+    # the jinja2 path (marked template, unmark) gives the same text and the same line map
+    r.render("SELECT 1", this=Relation("sales_prod", "published", "M"), model_name="m")
+    assert (text, lines) == unmark(r.env.from_string(mark_lines(source), globals=r.ns).render())
+
+
+class _MarkedSink:
+    """What the fast path produced before it built the line map directly: the text with line
+    markers (lines.mark_segment, then jinja2's ``-`` stripping), for lines.unmark."""
+
+    def __init__(self) -> None:
+        self.out = [FIRST]
+
+    def data(self, segment: tuple[str, int, bool, bool]) -> None:
+        raw, line, lstrip, rstrip = segment
+        text = mark_segment(raw, line, rstrip)[0]
+        if lstrip:
+            text = text.lstrip()
+        if rstrip:
+            text = text.rstrip()
+        self.out.append(text)
+
+    def expression(self, value: str) -> None:
+        self.out.append(value)
+
+
+_VALUES = {"empty": "", "blank": "  ", "nl": "\n", "ml": "a\n\n  b", "ml_blank_end": "x\n  ",
+           "ml_blank_start": " \n\ny", "word": "w"}
+_direct_bits = st.sampled_from([
+    "SELECT a", " ", "\n", "  ", "\t", "\x0c", "\u3000", ",", "x\n  ", "\n  \n", "  \n\n  y",
+    "{{ ref('orders') }}", "{{- ref('a') -}}", "{{- this }}", "{{ this -}}", "{#- c #}", "{# c -#}",
+    "{# c #}", "{#- c -#}", "{# multi\nline #}", "{{\n  config(materialized='table')\n}}",
+    "{{- config(materialized='view') -}}", "{% if is_incremental() %}", "{%- if execute -%}",
+    "{%- if not execute %}", "{% if not is_incremental() -%}", "{% else %}", "{%- else -%}",
+    "{% endif %}", "{%- endif %}", "{% endif -%}", "{%- endif -%}",
+] + [f"{{{{ var('{k}') }}}}" for k in _VALUES] + [f"{{{{- var('{k}') -}}}}" for k in ("ml", "blank", "nl")])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_direct_bits, max_size=20))
+def test_fast_path_line_map_is_unmark_of_the_marked_text(parts: list[str]) -> None:
+    """The (text, lines) built directly is exactly lines.unmark of the marked text the fast
+    path produced before (whitespace control, blank lines, multi-line expression values)."""
+    from meshgov.code.dbt.fastpath import fast_render, render_into
+
+    source = "".join(_balanced(parts))
+    r = _renderer()
+    r.render("SELECT 1", this=Relation("sales_prod", "published", "M"), model_name="m")
+    ns = {**r.ns, "var": lambda name, default=None: _VALUES.get(name, default)}
+    sink = _MarkedSink()
+    assert render_into(source, ns, lambda n: False, None, sink), source
+    assert fast_render(source, ns, lambda n: False) == unmark("".join(sink.out)), source
+
+
+def test_an_expression_value_with_marker_characters_falls_back_to_jinja2() -> None:
+    from meshgov.code.dbt.fastpath import fast_render
+
+    r = _renderer()
+    r.render("SELECT 1", this=Relation("sales_prod", "published", "M"), model_name="m")
+    ns = {**r.ns, "var": lambda name, default=None: "a\ue0007\ue001b"}
+    assert fast_render("SELECT {{ var('x') }}", ns, lambda n: False) is None
 
 
 @pytest.mark.parametrize("source", [

@@ -6,6 +6,10 @@ dbt stubs (``ref``, ``source``, ``config``, ``var``, ``env_var``, ``is_increment
 ``should_full_refresh()`` or ``not`` one of them (all False at parse time), with jinja's
 ``-`` whitespace control. Anything else returns None and the caller renders with jinja2, so
 the result is always what jinja2 would produce (same text, same line map semantics).
+
+The text and its line map are built directly while rendering (:class:`_Direct`), with no line
+markers: the same (text, lines) as :func:`lines.unmark` of the marked text the jinja2 path
+renders, computed from the source line each data segment starts on.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from meshgov.code.dbt.lines import FIRST, mark_segment
 
 FAST_CALLS = frozenset({"ref", "source", "config", "var", "env_var", "is_incremental"})
 _FALSE_CONDITIONS = frozenset({"is_incremental()", "execute", "should_full_refresh()"})
@@ -103,58 +106,148 @@ def _condition_is_false(cond: str) -> bool:
     raise _Unsupported
 
 
+class _Direct:
+    """The rendered text and the source line of each of its lines, built as pieces arrive.
+
+    Equivalent to :func:`lines.unmark` of the marked output (markers as :func:`lines.mark_segment`
+    puts them, then jinja2's ``-`` stripping): ``current`` is the last marker seen, ``assigned``
+    the open line's number once its content has started."""
+
+    __slots__ = ("assigned", "current", "lines", "text")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.lines: list[int] = []
+        self.current = 1  # lines.FIRST
+        self.assigned: int | None = None
+
+    def data(self, segment: tuple[str, int, bool, bool]) -> None:
+        """Template data: its raw text, the source line it starts on, whether the tag before
+        strips the whitespace after it (``-%}``) and whether the tag after strips the
+        whitespace before it (``{%-``)."""
+        raw, line, lstrip, rstrip = segment
+        text = raw.lstrip() if lstrip else raw
+        if rstrip:
+            text = text.rstrip()
+        if "\n" not in raw:  # no marker in it: a fragment of the open line
+            if text:
+                self.text.append(text)
+                if self.assigned is None and not text.isspace():
+                    self.assigned = self.current
+            return
+        pieces = raw.split("\n")
+        n = len(pieces) - 1
+        first, last = 0, n
+        if rstrip:  # trailing blank lines go, newlines included (no end marker: the tag strips)
+            while last >= 0 and not pieces[last].strip():
+                last -= 1
+            if last < 0:
+                return
+        if lstrip:  # leading blank lines go, up to the marker of the first content
+            while first <= last and not pieces[first].strip():
+                first += 1
+            if first > last:  # all blank: only the end marker of the blank last line stays
+                self.current = line + n
+                return
+        self.text.append(text)
+        lines = self.lines
+        current, assigned = self.current, self.assigned
+        if first:
+            current = line + first  # the marker before the first content kept
+            if assigned is None:
+                assigned = current
+        elif assigned is None and pieces[0].strip():
+            assigned = current
+        for k in range(first + 1, last + 1):
+            lines.append(current if assigned is None else assigned)
+            if pieces[k].strip():
+                current = assigned = line + k
+            else:
+                assigned = None
+        if not rstrip and not pieces[n].strip():
+            current = line + n  # the marker at the end of a blank last line
+        self.current, self.assigned = current, assigned
+
+    def expression(self, value: str) -> None:
+        """What an expression renders (no marker in it: it comes from no template data)."""
+        if not value:
+            return
+        if "\ue000" in value or "\ue001" in value:
+            raise _Unsupported  # unmark would read a marker in it: keep that, via jinja2
+        self.text.append(value)
+        if "\n" not in value:
+            if self.assigned is None and not value.isspace():
+                self.assigned = self.current
+            return
+        lines = self.lines
+        current, assigned = self.current, self.assigned
+        pieces = value.split("\n")
+        if assigned is None and pieces[0].strip():
+            assigned = current
+        for piece in pieces[1:]:
+            lines.append(current if assigned is None else assigned)
+            assigned = current if piece.strip() else None
+        self.assigned = assigned
+
+    def result(self) -> tuple[str, tuple[int, ...]]:
+        self.lines.append(self.current if self.assigned is None else self.assigned)
+        return "".join(self.text), tuple(self.lines)
+
+
 def fast_render(source: str, ns: Mapping[str, Any], names_overridden: Callable[[str], bool],
-                parsed: dict[str, tuple[Any, ...]] | None = None) -> str | None:
-    """The rendered text with line markers (see :mod:`lines`), or None when unsupported.
+                parsed: dict[str, tuple[Any, ...]] | None = None) -> tuple[str, tuple[int, ...]] | None:
+    """The rendered text and the source line of each of its lines (what :func:`lines.unmark`
+    gives for the jinja2 path), or None when unsupported.
 
     ``parsed``: the caller's cache of :func:`parse_expression` by expression text (a renderer
     sees the same ``config(...)`` and ``ref(...)`` bodies in many models)."""
-    if any(names_overridden(n) for n in FAST_CALLS | {"this"}):
+    out = _Direct()
+    if not render_into(source, ns, names_overridden, parsed, out):
         return None
-    pieces: list[tuple[str, Any]] = []  # ("data", marked text) | ("tag", (kind, body, line))
+    return out.result()
+
+
+def render_into(source: str, ns: Mapping[str, Any], names_overridden: Callable[[str], bool],
+                parsed: dict[str, tuple[Any, ...]] | None, out: Any) -> bool:
+    """Render into ``out`` (its ``data(segment)`` and ``expression(text)`` are called in output
+    order); False when unsupported (what ``out`` holds then is to be dropped)."""
+    if any(names_overridden(n) for n in FAST_CALLS | {"this"}):
+        return False
+    pieces: list[tuple[str, Any]] = []  # ("data", (raw, line, lstrip, rstrip)) | ("tag", (kind, body, line))
     pos, line = 0, 1
     strip_next = False
     for m in _TOKEN.finditer(source):
         opener, lminus, body, rminus, closer = m.groups()
         if _CLOSE[opener] != closer:
-            return None
-        # marked as for jinja2 (lines.mark_lines), then stripped as jinja2's lexer does
-        data, line = mark_segment(source[pos : m.start()], line, bool(lminus))
-        if strip_next:
-            data = data.lstrip()
-        if lminus:
-            data = data.rstrip()
-        pieces.append(("data", data))
+            return False
+        raw = source[pos : m.start()]
+        pieces.append(("data", (raw, line, strip_next, bool(lminus))))
+        line += raw.count("\n")
         pieces.append(("tag", (opener, body, line)))
         line += m.group(0).count("\n")
         strip_next = bool(rminus)
         pos = m.end()
-    data = mark_segment(source[pos:], line, False)[0]
-    if strip_next:
-        data = data.lstrip()
-    pieces.append(("data", data))
-    if "{{" in source[pos:] or "{%" in source[pos:] or "{#" in source[pos:]:
-        return None  # an unclosed tag: let jinja2 report it
-    out: list[str] = [FIRST]
+    rest = source[pos:]
+    if "{{" in rest or "{%" in rest or "{#" in rest:
+        return False  # an unclosed tag: let jinja2 report it
+    pieces.append(("data", (rest, line, strip_next, False)))
     try:
         i = _block(pieces, 0, out, ns, parsed, emit=True, top=True)
     except _Unsupported:
-        return None
+        return False
     except Exception:  # noqa: BLE001 - a stub raised (a missing var...): jinja2 reports it with its line
-        return None
-    if i != len(pieces):
-        return None
-    return "".join(out)
+        return False
+    return i == len(pieces)
 
 
-def _block(pieces: list[tuple[str, Any]], i: int, out: list[str], ns: Mapping[str, Any],
+def _block(pieces: list[tuple[str, Any]], i: int, out: Any, ns: Mapping[str, Any],
            parsed: dict[str, tuple[Any, ...]] | None, *, emit: bool, top: bool = False) -> int:
     """Render pieces from i until an else/endif at this level; return the index reached."""
     while i < len(pieces):
         kind, value = pieces[i]
         if kind == "data":
             if emit:
-                out.append(value)
+                out.data(value)
             i += 1
             continue
         opener, body, _line = value
@@ -163,7 +256,7 @@ def _block(pieces: list[tuple[str, Any]], i: int, out: list[str], ns: Mapping[st
             continue
         if opener == "{{":
             if emit:
-                out.append(_expression(body, ns, parsed))
+                out.expression(_expression(body, ns, parsed))
             i += 1
             continue
         words = body.split(None, 1)

@@ -376,7 +376,7 @@ class Renderer:
         source = normalize_newlines(source)  # jinja2 counts \r and \r\n as line breaks too
         fast = fast_render(source, self.ns, self._overridden, self._parsed_exprs)
         if fast is not None:
-            return self._rendered(fast, rec)
+            return self._result(*fast, rec)
         rec = _Recorder()  # the fast path may have recorded before giving up
         self._box.rec = rec
         import jinja2  # noqa: PLC0415
@@ -422,7 +422,10 @@ class Renderer:
 
     @staticmethod
     def _rendered(marked: str, rec: _Recorder) -> Rendered:
-        text, lines = unmark(marked)
+        return Renderer._result(*unmark(marked), rec)
+
+    @staticmethod
+    def _result(text: str, lines: tuple[int, ...], rec: _Recorder) -> Rendered:
         return Rendered(
             text=text,
             lines=lines,
