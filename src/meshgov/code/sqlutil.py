@@ -250,8 +250,59 @@ _USE_COMMAND = re.compile(r"^\s*SET\s+CATALOG\s+`?([A-Za-z0-9_\-]+)`?\s*$", re.I
 # -- the walk ----------------------------------------------------------------------------------
 
 
-#: ``t.*`` is Column(this=Star): found from its Star, so the many plain columns are not yielded
-_INTERESTING = (exp.Table, exp.Func, exp.With, exp.Star)
+#: nodes that never hold another expression: the walk does not look inside them
+_LEAVES = frozenset({exp.Identifier, exp.Literal})
+
+
+def interesting_nodes(stmt: exp.Expression) -> tuple[list[exp.Table], list[exp.Func],
+                                                      list[exp.Expression], bool]:
+    """(tables, function calls, projection stars, whether a WITH occurs) of a statement, in
+    the order of sqlglot's depth-first walk (``find_all(..., bfs=False)``).
+
+    Half of a parse tree is identifiers and columns: the walk does not descend into them
+    (a column's parts are identifiers; ``t.*`` is a Column whose ``this`` is a Star, found
+    here from the Column), which makes it ~2x cheaper than sqlglot's walk of every node.
+    """
+    tables: list[exp.Table] = []
+    functions: list[exp.Func] = []
+    stars: list[exp.Expression] = []
+    has_with = False
+    table_t, with_t, star_t, column_t, select_t = exp.Table, exp.With, exp.Star, exp.Column, \
+        exp.Select
+    expr_t, func_t, ident_t, leaves = exp.Expr, exp.Func, exp.Identifier, _LEAVES
+    stack: list[exp.Expression] = [stmt]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        t = type(node)
+        args = node.args
+        if t is column_t:
+            if type(args.get("this")) is star_t:
+                if node.arg_key == "expressions" and type(node.parent) is select_t:
+                    stars.append(node)  # t.*
+            else:
+                for v in args.values():
+                    if v is not None and type(v) is not ident_t:
+                        break
+                else:
+                    continue  # a plain column: identifiers only
+        elif t is table_t:
+            tables.append(node)  # type: ignore[arg-type]
+        elif t is star_t:
+            if node.arg_key == "expressions" and type(node.parent) is select_t:
+                stars.append(node)
+        elif t is with_t:
+            has_with = True
+        elif isinstance(node, func_t):
+            functions.append(node)
+        for vs in reversed(args.values()):
+            if type(vs) is list:
+                for v in reversed(vs):
+                    if isinstance(v, expr_t) and type(v) not in leaves:
+                        push(v)
+            elif isinstance(vs, expr_t) and type(vs) not in leaves:
+                push(vs)
+    return tables, functions, stars, has_with
 
 
 def analyze(doc: CodeDocument) -> DocFacts:
@@ -260,30 +311,9 @@ def analyze(doc: CodeDocument) -> DocFacts:
     catalog: str | None = None
     schema: str | None = None
     search_from = 0
-    table_t, with_t, star_t, column_t, select_t = exp.Table, exp.With, exp.Star, exp.Column, \
-        exp.Select
     for i, stmt in enumerate(doc.statements):
         tables: list[TableRef] = []
-        functions: list[exp.Func] = []
-        stars: list[exp.Expression] = []
-        raw_tables: list[exp.Table] = []
-        has_with = False
-        for node in stmt.find_all(*_INTERESTING, bfs=False):
-            t = type(node)
-            if t is table_t:
-                raw_tables.append(node)  # type: ignore[arg-type]
-            elif t is star_t:
-                parent = node.parent
-                if type(parent) is select_t:
-                    if node.arg_key == "expressions":
-                        stars.append(node)
-                elif type(parent) is column_t and node.arg_key == "this" \
-                        and type(parent.parent) is select_t and parent.arg_key == "expressions":
-                    stars.append(parent)  # t.* (visited right after its Column, as before)
-            elif t is with_t:
-                has_with = True
-            elif isinstance(node, exp.Func):
-                functions.append(node)
+        raw_tables, functions, stars, has_with = interesting_nodes(stmt)
         for node in raw_tables:
             parts = table_parts(node)
             if parts is None:
