@@ -76,10 +76,12 @@ class CodeDocument:
         domain: str | None = None,
         line_map: Callable[[int], int] | None = None,
         dbt: Mapping[str, Any] | None = None,
+        parser: SqlParser | None = None,
     ) -> CodeDocument:
-        """Parse ``text`` (default: ``source``); raises like :func:`parse_sql`."""
+        """Parse ``text`` (default: ``source``) with ``parser`` (default: a new one); raises
+        like :func:`parse_sql`."""
         sql = source if text is None else text
-        parsed = parse_sql_spans(sql)
+        parsed = (parser or SqlParser()).parse(sql)
         return cls(input=input, source=source, text=sql, statements=parsed.statements,
                    domain=domain, line_map=line_map, dbt=dbt, parsed=parsed)
 
@@ -149,17 +151,34 @@ def node_start(node: exp.Expression) -> int | None:
     return best
 
 
+class SqlParser:
+    """A tokenizer and a parser of the Databricks dialect, reused for many inputs (sqlglot
+    resets both at each call; making them costs ~10 us an input). One per run and process,
+    used by one thread at a time."""
+
+    def __init__(self) -> None:
+        dialect = Dialect.get_or_raise(DIALECT)
+        self._tokenizer = dialect.tokenizer()
+        self._parser = dialect.parser()
+
+    def parse(self, text: str) -> ParsedSQL:
+        """Parse all statements, keeping what locates each statement.
+
+        Raises sqlglot.errors.ParseError / TokenError; never parses leniently.
+        """
+        tokens = self._tokenizer.tokenize(text)
+        results = self._parser.parse(tokens, text)
+        statements = tuple(r for r in results if r is not None)
+        chunks = tuple(i for i, r in enumerate(results) if r is not None)
+        return ParsedSQL(statements, tuple(tokens), chunks, len(results))
+
+
 def parse_sql_spans(text: str) -> ParsedSQL:
     """Parse all statements (Databricks dialect), keeping what locates each statement.
 
     Raises sqlglot.errors.ParseError / TokenError; never parses leniently.
     """
-    dialect = Dialect.get_or_raise(DIALECT)
-    tokens = dialect.tokenize(text)
-    results = dialect.parser().parse(tokens, text)
-    statements = tuple(r for r in results if r is not None)
-    chunks = tuple(i for i, r in enumerate(results) if r is not None)
-    return ParsedSQL(statements, tuple(tokens), chunks, len(results))
+    return SqlParser().parse(text)
 
 
 def statement_spans(tokens: Sequence[Token], chunks: Sequence[int], n_chunks: int

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
-from meshgov.code.document import CodeDocument
+from meshgov.code.document import CodeDocument, SqlParser
 from meshgov.code.registry import Rule, Violation, get_rule
 from meshgov.code.suppress import apply_suppressions
 from meshgov.core.textio import UnreadableText, read_text
@@ -131,10 +131,11 @@ def parse_error_finding(inp: InputFile, exc: Exception, domain: str | None,
     return input_finding(inp, f"cannot parse SQL: {msg}", line, col, domain)
 
 
-def parse_document(inp: InputFile, source: str, domain: str | None) -> CodeDocument | Finding:
+def parse_document(inp: InputFile, source: str, domain: str | None,
+                   parser: SqlParser | None = None) -> CodeDocument | Finding:
     """Parse SQL text into a document, or the one MG-INPUT finding saying why not."""
     try:
-        doc = CodeDocument.from_sql(inp, source, domain=domain)
+        doc = CodeDocument.from_sql(inp, source, domain=domain, parser=parser)
     except (ParseError, TokenError) as exc:
         return parse_error_finding(inp, exc, domain, text=source)
     except RecursionError:
@@ -147,13 +148,14 @@ def parse_document(inp: InputFile, source: str, domain: str | None) -> CodeDocum
     return doc
 
 
-def load_sql(inp: InputFile, ctx: EvalContext) -> CodeDocument | Finding:
+def load_sql(inp: InputFile, ctx: EvalContext, parser: SqlParser | None = None
+             ) -> CodeDocument | Finding:
     domain = ctx.config.domain
     try:
         source = read_text(inp.path)
     except UnreadableText as exc:
         return input_finding(inp, exc.message, exc.line, exc.column, domain)
-    return parse_document(inp, source, domain)
+    return parse_document(inp, source, domain, parser)
 
 
 #: dbt inputs are read by a per-run meshgov.code.dbt.session.DbtSession (jinja2 imported lazily)
@@ -169,21 +171,23 @@ def dbt_session(inputs: Sequence[InputFile], ctx: EvalContext) -> Any:
     return DbtSession(ctx, [i.path for i in inputs if i.type == "dbt_model"])
 
 
-def load_documents(inp: InputFile, ctx: EvalContext, dbt: Any = None) -> list[CodeDocument | Finding]:
+def load_documents(inp: InputFile, ctx: EvalContext, dbt: Any = None,
+                   parser: SqlParser | None = None) -> list[CodeDocument | Finding]:
     """The documents an input yields: one for SQL, one per model for dbt, none for others."""
     if inp.type in DBT_TYPES:
         dbt = dbt if dbt is not None else dbt_session([inp], ctx)
         return dbt.load(inp)  # type: ignore[no-any-return]
-    loaded = load_document(inp, ctx)
+    loaded = load_document(inp, ctx, parser)
     return [loaded] if loaded is not None else []
 
 
-def load_document(inp: InputFile, ctx: EvalContext) -> CodeDocument | Finding | None:
+def load_document(inp: InputFile, ctx: EvalContext, parser: SqlParser | None = None
+                  ) -> CodeDocument | Finding | None:
     if inp.type == "dbt_model":
         docs = dbt_session([inp], ctx).load(inp)
         return docs[0] if docs else None
     if inp.type in SQL_TYPES:
-        return load_sql(inp, ctx)
+        return load_sql(inp, ctx, parser)
     return None
 
 
@@ -232,12 +236,12 @@ def check_document(
 
 
 def check_input(inp: InputFile, rules: Sequence[tuple[Policy, Rule]], ctx: EvalContext,
-                dbt: Any = None) -> list[Finding]:
+                dbt: Any = None, parser: SqlParser | None = None) -> list[Finding]:
     """The findings of one input. Its documents (parse trees with parent links, so cyclic)
     are unreferenced when this returns, before the next input is parsed: the collector then
     frees them young instead of promoting them to older generations."""
     out: list[Finding] = []
-    for loaded in load_documents(inp, ctx, dbt):
+    for loaded in load_documents(inp, ctx, dbt, parser):
         if isinstance(loaded, Finding):
             out.append(loaded)
         else:
@@ -282,9 +286,10 @@ def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
 
     def check_part(n: int) -> tuple[list[list[Finding]], list[Finding]]:
         found: list[list[Finding]] = []
+        parser = dbt.sql_parser if dbt is not None else SqlParser()
         with InputBoundaries() as boundaries:
             for i in parts[n]:
-                found.append(check_input(inputs[i], rules, ctx, dbt))
+                found.append(check_input(inputs[i], rules, ctx, dbt, parser))
                 boundaries.done()
         return found, (dbt.support_findings() if dbt is not None else [])
 

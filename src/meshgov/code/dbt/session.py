@@ -33,7 +33,7 @@ from meshgov.code.dbt.errors import DbtReadError
 from meshgov.code.dbt.project import DbtProject, load_project, merge_config, walk_model_paths
 from meshgov.code.dbt.properties import ModelProps, PropertyFile, SourceTable, load_properties
 from meshgov.code.dbt.render import Relation, Rendered, Renderer, RenderError
-from meshgov.code.document import CodeDocument
+from meshgov.code.document import CodeDocument, SqlParser
 from meshgov.core.context import EvalContext
 from meshgov.core.discovery import InputFile, display_path
 from meshgov.core.model import Finding
@@ -86,6 +86,7 @@ class DbtSession:
         self._dbt_ids: frozenset[str] | None = None
         self._shown_paths: dict[Path, str] = {}
         self._model_dirs: dict[str, _Project | None] = {}  # directory -> project when models live there
+        self.sql_parser = SqlParser()  # reused for every model (and the run's plain SQL)
 
     # -- public ----------------------------------------------------------------------------
     def load(self, inp: InputFile) -> list[CodeDocument | Finding]:
@@ -166,7 +167,7 @@ class DbtSession:
             source = keep_suppressions(source, self._dbt_policy_ids())
         try:
             doc = CodeDocument.from_sql(inp, source, text=text, domain=self.domain,
-                                        line_map=line_map, dbt=meta)
+                                        line_map=line_map, dbt=meta, parser=self.sql_parser)
         except (ParseError, TokenError) as exc:
             return parse_error_finding(inp, exc, self.domain, line_map, text=text)
         except RecursionError:
