@@ -23,11 +23,11 @@ from meshgov.core.context import EvalContext
 from meshgov.core.model import Policy
 
 
-def _why_pii(name: str, tags: list[str], meta: Mapping[str, Any], patterns: list[Any],
+def _why_pii(name: str, tags: Any, meta: Mapping[str, Any], patterns: list[Any],
              pii_tags: set[str]) -> str | None:
-    if any(t.lower() in pii_tags for t in tags):
+    if tags and any(t.lower() in pii_tags for t in str_list(tags)):
         return "tagged pii"
-    if meta.get("pii") is True or meta.get("contains_pii") is True:
+    if meta and (meta.get("pii") is True or meta.get("contains_pii") is True):
         return "meta marks it pii"
     for p in patterns:
         if p.search(name):
@@ -60,12 +60,14 @@ def check(doc: CodeDocument, policy: Policy, ctx: EvalContext) -> Iterable[Viola
     model = model_name(doc)
     declared: set[str] = set()
     for col in columns(doc):
-        name = str(col.get("name"))
+        name = col.get("name")
+        if type(name) is not str:
+            name = str(name)
         declared.add(name.lower())
         meta = col.get("meta")
-        if not isinstance(meta, Mapping):
+        if type(meta) is not dict and not isinstance(meta, Mapping):
             meta = {}
-        why = _why_pii(name, str_list(col.get("tags")), meta, patterns, pii_tags)
+        why = _why_pii(name, col.get("tags"), meta, patterns, pii_tags)
         if why is None:
             continue
         level = meta.get("classification")
