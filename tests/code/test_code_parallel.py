@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from meshgov.code.evaluator import MIN_INPUTS_PER_JOB, plan_parts
+from meshgov.code.evaluator import BATCH, MIN_INPUTS_PER_JOB, batches, plan_parts
 from meshgov.core.discovery import InputFile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +44,11 @@ def _domain(tmp: Path, copies: int) -> Path:
     return hr
 
 
-def _check(domain: Path, jobs: int) -> tuple[dict, str]:
-    proc = subprocess.run([*MESHGOV, "check", ".", "--kinds", "code", "--jobs", str(jobs), "-v",
+def _check(domain: Path, jobs: int, batch: int | None = None) -> tuple[dict, str]:
+    command = MESHGOV if batch is None else [
+        sys.executable, "-c", f"import meshgov.code.evaluator as e; e.BATCH = {batch}\n"
+        "from meshgov.cli import run; run()"]
+    proc = subprocess.run([*command, "check", ".", "--kinds", "code", "--jobs", str(jobs), "-v",
                            "-f", "json", "-o", "report.json"],
                           cwd=domain, capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stderr
@@ -68,6 +71,9 @@ def test_parts_in_processes_give_the_same_report(tmp_path: Path) -> None:
     assert parallel["findings"] == serial["findings"]
     assert parallel["summary"] == serial["summary"]
     assert parallel["run"]["inputs"] == serial["run"]["inputs"]
+    one_by_one, _ = _check(domain, 1, batch=1)  # read, parse and check each input alone
+    assert one_by_one["findings"] == serial["findings"]
+    assert one_by_one["summary"] == serial["summary"]
 
 
 def _inp(name: str, type_: str) -> InputFile:
@@ -81,3 +87,14 @@ def test_plan_parts_keeps_property_files_in_the_calling_process() -> None:
     assert parts == [[0, 1, 3, 4], [2, 5]]
     assert sorted(i for p in parts for i in p) == list(range(len(inputs)))
     assert plan_parts(inputs, 1) == [list(range(len(inputs)))]
+
+
+def test_batches_group_consecutive_sql_and_models_only() -> None:
+    inputs = ([_inp(f"m{i}.sql", "dbt_model") for i in range(5)] + [_inp("schema.yml", "dbt_schema")]
+              + [_inp(f"n{i}.sql", "dbt_model") for i in range(BATCH + 2)]
+              + [_inp("dbt_project.yml", "dbt_project"), _inp("a.sql", "sql"), _inp("b.sql", "sql")])
+    got = batches(list(range(len(inputs))), inputs)
+    assert [i for b in got for i in b] == list(range(len(inputs)))  # every input, in order
+    assert got == [[0, 1, 2, 3, 4], [5], list(range(6, 6 + BATCH)), [BATCH + 6, BATCH + 7],
+                   [BATCH + 8], [BATCH + 9, BATCH + 10]]
+    assert batches([2, 0], inputs) == [[2, 0]]  # a part's order is kept

@@ -55,3 +55,14 @@ def test_a_disabled_collector_is_left_to_its_owner() -> None:
     finally:
         gc.enable()
         gc.collect()
+
+
+def test_several_inputs_at_a_boundary_count_towards_the_middle_generation(monkeypatch) -> None:
+    import meshgov.core.collect as collect  # noqa: PLC0415
+
+    calls: list[int] = []
+    monkeypatch.setattr(collect.gc, "collect", lambda generation=2: calls.append(generation) or 0)
+    with InputBoundaries(every=4) as b:
+        for n in (3, 3, 1, 1, 8, 2):  # 3, 6 (crosses 4), 7, 8 (crosses), 16 (crosses), 18
+            b.done(n)
+    assert calls == [0, 1, 0, 1, 1, 0]

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
-from meshgov.code.document import CodeDocument, SqlParser
+from meshgov.code.document import CodeDocument, SqlParser, Staged
 from meshgov.code.registry import Rule, Violation, get_rule
 from meshgov.code.suppress import apply_suppressions
 from meshgov.core.textio import UnreadableText, read_text
@@ -131,31 +131,43 @@ def parse_error_finding(inp: InputFile, exc: Exception, domain: str | None,
     return input_finding(inp, f"cannot parse SQL: {msg}", line, col, domain)
 
 
-def parse_document(inp: InputFile, source: str, domain: str | None,
-                   parser: SqlParser | None = None) -> CodeDocument | Finding:
-    """Parse SQL text into a document, or the one MG-INPUT finding saying why not."""
+def parse_staged(staged: Staged, parser: SqlParser | None = None) -> CodeDocument | Finding:
+    """Parse a staged input into a document, or the one MG-INPUT finding saying why not."""
+    inp, domain = staged.input, staged.domain
     try:
-        doc = CodeDocument.from_sql(inp, source, domain=domain, parser=parser)
+        doc = CodeDocument.from_sql(inp, staged.source, text=staged.text, domain=domain,
+                                    line_map=staged.line_map, dbt=staged.dbt, parser=parser)
     except (ParseError, TokenError) as exc:
-        return parse_error_finding(inp, exc, domain, text=source)
+        return parse_error_finding(inp, exc, domain, staged.line_map, text=staged.text)
     except RecursionError:
         return input_finding(inp, "cannot parse SQL: nesting too deep", 1, 1, domain)
     except Exception as exc:  # noqa: BLE001 - a parser bug on odd input must not stop the run
         return input_finding(inp, f"cannot parse SQL: {type(exc).__name__}: {exc}"[:300], 1, 1,
                              domain)
     if not doc.statements:
-        return input_finding(inp, "no SQL statement in the file", 1, 1, domain)
+        return input_finding(inp, staged.empty, 1, 1, domain)
     return doc
 
 
-def load_sql(inp: InputFile, ctx: EvalContext, parser: SqlParser | None = None
-             ) -> CodeDocument | Finding:
+def parse_document(inp: InputFile, source: str, domain: str | None,
+                   parser: SqlParser | None = None) -> CodeDocument | Finding:
+    """Parse SQL text into a document, or the one MG-INPUT finding saying why not."""
+    return parse_staged(Staged(inp, source, source, domain), parser)
+
+
+def stage_sql(inp: InputFile, ctx: EvalContext) -> Staged | Finding:
     domain = ctx.config.domain
     try:
         source = read_text(inp.path)
     except UnreadableText as exc:
         return input_finding(inp, exc.message, exc.line, exc.column, domain)
-    return parse_document(inp, source, domain, parser)
+    return Staged(inp, source, source, domain)
+
+
+def load_sql(inp: InputFile, ctx: EvalContext, parser: SqlParser | None = None
+             ) -> CodeDocument | Finding:
+    staged = stage_sql(inp, ctx)
+    return parse_staged(staged, parser) if isinstance(staged, Staged) else staged
 
 
 #: dbt inputs are read by a per-run meshgov.code.dbt.session.DbtSession (jinja2 imported lazily)
@@ -171,24 +183,34 @@ def dbt_session(inputs: Sequence[InputFile], ctx: EvalContext) -> Any:
     return DbtSession(ctx, [i.path for i in inputs if i.type == "dbt_model"])
 
 
+def stage_input(inp: InputFile, ctx: EvalContext, dbt: Any = None
+                ) -> list[Staged | CodeDocument | Finding]:
+    """What an input yields before parsing: a staged SQL file or dbt model, documents a dbt
+    property file yields (parsed already), MG-INPUT findings; nothing for other inputs."""
+    if inp.type in DBT_TYPES:
+        dbt = dbt if dbt is not None else dbt_session([inp], ctx)
+        if inp.type == "dbt_model":
+            staged = dbt.stage_model(inp)
+            return [staged] if staged is not None else []
+        return dbt.load(inp)  # type: ignore[no-any-return]
+    if inp.type in SQL_TYPES:
+        return [stage_sql(inp, ctx)]
+    return []
+
+
 def load_documents(inp: InputFile, ctx: EvalContext, dbt: Any = None,
                    parser: SqlParser | None = None) -> list[CodeDocument | Finding]:
     """The documents an input yields: one for SQL, one per model for dbt, none for others."""
-    if inp.type in DBT_TYPES:
-        dbt = dbt if dbt is not None else dbt_session([inp], ctx)
-        return dbt.load(inp)  # type: ignore[no-any-return]
-    loaded = load_document(inp, ctx, parser)
-    return [loaded] if loaded is not None else []
+    if parser is None and dbt is not None:
+        parser = dbt.sql_parser
+    return [parse_staged(s, parser) if isinstance(s, Staged) else s
+            for s in stage_input(inp, ctx, dbt)]
 
 
 def load_document(inp: InputFile, ctx: EvalContext, parser: SqlParser | None = None
                   ) -> CodeDocument | Finding | None:
-    if inp.type == "dbt_model":
-        docs = dbt_session([inp], ctx).load(inp)
-        return docs[0] if docs else None
-    if inp.type in SQL_TYPES:
-        return load_sql(inp, ctx, parser)
-    return None
+    docs = load_documents(inp, ctx, None, parser)
+    return docs[0] if docs else None
 
 
 def in_scope(policy: Policy, doc: CodeDocument) -> bool:
@@ -237,15 +259,58 @@ def check_document(
 
 def check_input(inp: InputFile, rules: Sequence[tuple[Policy, Rule]], ctx: EvalContext,
                 dbt: Any = None, parser: SqlParser | None = None) -> list[Finding]:
-    """The findings of one input. Its documents (parse trees with parent links, so cyclic)
-    are unreferenced when this returns, before the next input is parsed: the collector then
-    frees them young instead of promoting them to older generations."""
-    out: list[Finding] = []
-    for loaded in load_documents(inp, ctx, dbt, parser):
-        if isinstance(loaded, Finding):
-            out.append(loaded)
-        else:
-            out.extend(check_document(loaded, rules, ctx))
+    """The findings of one input (see :func:`check_batch`)."""
+    return check_batch([inp], rules, ctx, dbt, parser)[0]
+
+
+def check_batch(inputs: Sequence[InputFile], rules: Sequence[tuple[Policy, Rule]],
+                ctx: EvalContext, dbt: Any = None, parser: SqlParser | None = None
+                ) -> list[list[Finding]]:
+    """The findings of each input, read, parsed and checked phase by phase (:class:`Staged`).
+    Their documents (parse trees with parent links, so cyclic) are unreferenced when this
+    returns, before the next batch is read: the collector then frees them young instead of
+    promoting them to older generations."""
+    if parser is None:
+        parser = dbt.sql_parser if dbt is not None else SqlParser()
+    staged = [stage_input(inp, ctx, dbt) for inp in inputs]
+    loaded = [[parse_staged(s, parser) if isinstance(s, Staged) else s for s in per]
+              for per in staged]
+    del staged
+    out: list[list[Finding]] = []
+    for per in loaded:
+        found: list[Finding] = []
+        for doc in per:
+            if isinstance(doc, Finding):
+                found.append(doc)
+            else:
+                found.extend(check_document(doc, rules, ctx))
+        out.append(found)
+    return out
+
+
+#: inputs read, parsed and checked together (consecutive SQL files or dbt models)
+BATCH = 32
+
+
+def batches(indexes: Sequence[int], inputs: Sequence[InputFile]) -> list[list[int]]:
+    """``indexes`` in order, consecutive SQL files and dbt models grouped by up to
+    :data:`BATCH`; any other input alone (a property file's documents depend on what was
+    checked before it)."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    for i in indexes:
+        if inputs[i].type in PARALLEL_TYPES:
+            current.append(i)
+            if len(current) == BATCH:
+                out.append(current)
+                current = []
+            continue
+        if current:
+            out.append(current)
+            current = []
+        out.append([i])
+    if current:
+        out.append(current)
     return out
 
 
@@ -288,9 +353,9 @@ def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
         found: list[list[Finding]] = []
         parser = dbt.sql_parser if dbt is not None else SqlParser()
         with InputBoundaries() as boundaries:
-            for i in parts[n]:
-                found.append(check_input(inputs[i], rules, ctx, dbt, parser))
-                boundaries.done()
+            for batch in batches(parts[n], inputs):
+                found.extend(check_batch([inputs[i] for i in batch], rules, ctx, dbt, parser))
+                boundaries.done(len(batch))
         return found, (dbt.support_findings() if dbt is not None else [])
 
     per_part = fork_map(check_part, len(parts))

@@ -37,12 +37,14 @@ class InputBoundaries:
             gc.disable()
         return self
 
-    def done(self) -> None:
-        """One input is finished: free what it left (the caller holds only its results)."""
+    def done(self, inputs: int = 1) -> None:
+        """``inputs`` inputs are finished: free what they left (the caller holds only their
+        results)."""
         if not self.owned:
             return
-        self.count += 1
-        gc.collect(1 if self.count % self.every == 0 else 0)
+        before = self.count
+        self.count += inputs
+        gc.collect(1 if self.count // self.every > before // self.every else 0)
 
     def __exit__(self, *exc: object) -> None:
         if self.owned:

@@ -26,14 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlglot.errors import ParseError, TokenError
-
 from meshgov.code.classify import dbt_project_root
 from meshgov.code.dbt.errors import DbtReadError
 from meshgov.code.dbt.project import DbtProject, load_project, merge_config, walk_model_paths
 from meshgov.code.dbt.properties import ModelProps, PropertyFile, SourceTable, load_properties
 from meshgov.code.dbt.render import Relation, Rendered, Renderer, RenderError
-from meshgov.code.document import CodeDocument, SqlParser
+from meshgov.code.document import CodeDocument, SqlParser, Staged
 from meshgov.core.context import EvalContext
 from meshgov.core.discovery import InputFile, display_path
 from meshgov.core.model import Finding
@@ -122,7 +120,16 @@ class DbtSession:
         return [self._problems[k] for k in sorted(self._problems)]
 
     def model_document(self, inp: InputFile) -> CodeDocument | Finding | None:
-        from meshgov.code.evaluator import input_finding, parse_error_finding  # noqa: PLC0415
+        """The model's document (parsed), an MG-INPUT finding, or None (not a model here,
+        disabled, or checked already)."""
+        from meshgov.code.evaluator import parse_staged  # noqa: PLC0415
+
+        staged = self.stage_model(inp)
+        return parse_staged(staged, self.sql_parser) if isinstance(staged, Staged) else staged
+
+    def stage_model(self, inp: InputFile) -> Staged | Finding | None:
+        """The model read and rendered, ready to be parsed (see :meth:`model_document`)."""
+        from meshgov.code.evaluator import input_finding  # noqa: PLC0415
 
         path = inp.path.absolute()
         state = self._model_dir_state(path)
@@ -165,19 +172,8 @@ class DbtSession:
             return None  # a disabled model does not exist for dbt
         if inp.type == "dbt_node":  # only dbt rules run: SQL-rule suppressions are not stale
             source = keep_suppressions(source, self._dbt_policy_ids())
-        try:
-            doc = CodeDocument.from_sql(inp, source, text=text, domain=self.domain,
-                                        line_map=line_map, dbt=meta, parser=self.sql_parser)
-        except (ParseError, TokenError) as exc:
-            return parse_error_finding(inp, exc, self.domain, line_map, text=text)
-        except RecursionError:
-            return input_finding(inp, "cannot parse SQL: nesting too deep", 1, 1, self.domain)
-        except Exception as exc:  # noqa: BLE001 - a parser bug on odd input must not stop the run
-            return input_finding(inp, f"cannot parse SQL: {type(exc).__name__}: {exc}"[:300], 1, 1,
-                                 self.domain)
-        if not doc.statements:
-            return input_finding(inp, "no SQL statement in the model once rendered", 1, 1, self.domain)
-        return doc
+        return Staged(inp, source, text, self.domain, line_map, meta,
+                      empty="no SQL statement in the model once rendered")
 
     def _shown(self, path: Path) -> str:
         """display_path of a property file (one per many models), computed once."""
