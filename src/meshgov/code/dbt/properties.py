@@ -370,27 +370,28 @@ def _columns(
         meta: dict[str, Any] = {}
         tags: list[str] = []
         cfg = col.get("config")
-        for holder in (col, cfg) if isinstance(cfg, dict) else (col,):
-            m = holder.get("meta")
-            if m is not None:
-                if not isinstance(m, dict):
-                    raise _fail(path, lines, (*where, "columns", j),
-                                f"column {col['name']}: 'meta' must be a mapping")
-                meta.update(m)
-            t = holder.get("tags")
-            if t is not None:
-                tags.extend(x for x in _tags(t) if x not in tags)
+        if cfg is not None or "meta" in col or "tags" in col:  # most columns: name, description
+            for holder in (col, cfg) if isinstance(cfg, dict) else (col,):
+                m = holder.get("meta")
+                if m is not None:
+                    if not isinstance(m, dict):
+                        raise _fail(path, lines, (*where, "columns", j),
+                                    f"column {col['name']}: 'meta' must be a mapping")
+                    meta.update(m)
+                t = holder.get("tags")
+                if t is not None:
+                    tags.extend(x for x in _tags(t) if x not in tags)
         dtype = col.get("data_type")
-        out.append(
-            ColumnProps(
-                name=str(col["name"]),
-                description=_text(col.get("description")),
-                meta=meta,
-                tags=tuple(tags),
-                data_type=str(dtype) if dtype is not None else None,
-                line=seq_lines[j] if seq_lines is not None else lines.at(*where, "columns", j),
-            )
-        )
+        name = col["name"]
+        desc = col.get("description")
+        out.append(ColumnProps(
+            name if type(name) is str else str(name),
+            desc if type(desc) is str else _text(desc),
+            meta,
+            tuple(tags),
+            str(dtype) if dtype is not None else None,
+            seq_lines[j] if seq_lines is not None else lines.at(*where, "columns", j),
+        ))
     return out
 
 
