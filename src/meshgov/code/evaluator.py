@@ -242,19 +242,36 @@ def to_finding(v: Violation, doc: CodeDocument, policy: Policy) -> Finding:
 def check_document(
     doc: CodeDocument, rules: Sequence[tuple[Policy, Rule]], ctx: EvalContext
 ) -> list[Finding]:
-    out: list[Finding] = []
+    return check_documents([doc], rules, ctx)[0]
+
+
+def check_documents(
+    docs: Sequence[CodeDocument], rules: Sequence[tuple[Policy, Rule]], ctx: EvalContext
+) -> list[list[Finding]]:
+    """The findings of each document, in rule order, suppressions applied. Phase by phase
+    over the documents: the statement walk of each (``doc.facts``), then each rule over all."""
+    walked = {t for _, rule in rules if "sql" in rule.applies_to for t in rule.applies_to}
+    for doc in docs:
+        if doc.type in walked:
+            try:
+                doc.facts  # noqa: B018 - computed now, cached for the rules
+            except Exception:  # noqa: BLE001 - the rules meet it again and report it
+                pass
+    found: list[list[Finding]] = [[] for _ in docs]
     for policy, rule in rules:
-        if doc.type not in rule.applies_to or (policy.scope and not in_scope(policy, doc)):
-            continue
-        try:
-            out.extend(to_finding(v, doc, policy) for v in rule.check(doc, policy, ctx))
-        except (RecursionError, SqlglotError) as exc:  # a pathological tree: fail closed
-            out.append(input_finding(doc.input, f"cannot check {policy.id} ({rule.key}): "
-                                     f"{type(exc).__name__}: {exc}"[:300], None, None,
-                                     doc.domain))
-    return apply_suppressions(out, doc.source, doc.ref,
-                              Subject(subject_type(doc.input), doc.ref, doc.domain),
-                              known_ids=ctx.catalog.policies.keys())
+        for doc, out in zip(docs, found):
+            if doc.type not in rule.applies_to or (policy.scope and not in_scope(policy, doc)):
+                continue
+            try:
+                out.extend(to_finding(v, doc, policy) for v in rule.check(doc, policy, ctx))
+            except (RecursionError, SqlglotError) as exc:  # a pathological tree: fail closed
+                out.append(input_finding(doc.input, f"cannot check {policy.id} ({rule.key}): "
+                                         f"{type(exc).__name__}: {exc}"[:300], None, None,
+                                         doc.domain))
+    known = ctx.catalog.policies.keys()
+    return [apply_suppressions(out, doc.source, doc.ref,
+                               Subject(subject_type(doc.input), doc.ref, doc.domain),
+                               known_ids=known) for doc, out in zip(docs, found)]
 
 
 def check_input(inp: InputFile, rules: Sequence[tuple[Policy, Rule]], ctx: EvalContext,
@@ -276,6 +293,8 @@ def check_batch(inputs: Sequence[InputFile], rules: Sequence[tuple[Policy, Rule]
     loaded = [[parse_staged(s, parser) if isinstance(s, Staged) else s for s in per]
               for per in staged]
     del staged
+    docs = [doc for per in loaded for doc in per if not isinstance(doc, Finding)]
+    checked = iter(check_documents(docs, rules, ctx))
     out: list[list[Finding]] = []
     for per in loaded:
         found: list[Finding] = []
@@ -283,7 +302,7 @@ def check_batch(inputs: Sequence[InputFile], rules: Sequence[tuple[Policy, Rule]
             if isinstance(doc, Finding):
                 found.append(doc)
             else:
-                found.extend(check_document(doc, rules, ctx))
+                found.extend(next(checked))
         out.append(found)
     return out
 
