@@ -72,9 +72,10 @@ def _strip(text: str) -> list[str]:
     return _LEXEME.sub(_blank, "\n".join(lines)).split("\n") if lines else []
 
 
-def check_v1(text: str, path: str) -> None:
-    """Raise ConfigError (file, line) for Rego v0 syntax or a missing ``import rego.v1``."""
-    lines = _strip(text)
+def check_v1(text: str, path: str, stripped: list[str] | None = None) -> None:
+    """Raise ConfigError (file, line) for Rego v0 syntax or a missing ``import rego.v1``
+    (``stripped``: :func:`_strip` of ``text`` when the caller has it)."""
+    lines = _strip(text) if stripped is None else stripped
     has_import = False
     for n, line in enumerate(lines, 1):
         s = line.rstrip()
@@ -123,9 +124,9 @@ def parse_metadata(text: str, path: str) -> tuple[Mapping[str, Any], int]:
     return meta, start + 1
 
 
-def rule_names(text: str) -> tuple[str, ...]:
+def rule_names(text: str, stripped: list[str] | None = None) -> tuple[str, ...]:
     names = []
-    for line in _strip(text):
+    for line in _strip(text) if stripped is None else stripped:
         m = _RULE_HEAD.match(line)
         if m and m.group(1) not in _KEYWORDS:
             names.append(m.group(1))
@@ -143,11 +144,13 @@ def read_module(path: Path | str, text: str | None = None) -> RegoModule:
             text = Path(p).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(p, "", f"cannot read Rego file: {exc}") from None
-    check_v1(text, p)
+    stripped = _strip(text)  # once for both checks
+    check_v1(text, p, stripped)
     meta, _ = parse_metadata(text, p)
     m = _PACKAGE.search(text)
     assert m is not None  # parse_metadata checked
-    return RegoModule(path=p, text=text, package=m.group(1), rules=rule_names(text), metadata=meta)
+    return RegoModule(path=p, text=text, package=m.group(1), rules=rule_names(text, stripped),
+                      metadata=meta)
 
 
 def _text(v: Any) -> str:
