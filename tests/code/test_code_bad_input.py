@@ -28,6 +28,9 @@ def repo(tmp_path: Path) -> Path:
     (sql / "d_deep.sql").write_text("SELECT " + "(" * 3000 + "1" + ")" * 3000)
     (sql / "e_good.sql").write_text("SELECT * FROM sales_prod.raw.orders\n")
     (sql / "f_string.sql").write_text("SELECT 'never closed\nFROM x\n")
+    # 30 JOINs without ON: sqlglot would take hours (and all memory) on this
+    (sql / "g_joins.sql").write_text("SELECT a0.x\nFROM sales_prod.raw.a0\n"
+                                     + "\n".join(f"JOIN sales_prod.raw.a{i}" for i in range(1, 31)))
     return tmp_path
 
 
@@ -46,6 +49,7 @@ def test_each_bad_input_is_one_finding_and_the_rest_is_evaluated(repo: Path, run
         "sql/d_deep.sql": ["MG-INPUT"],
         "sql/e_good.sql": ["MG-C-002"],
         "sql/f_string.sql": ["MG-INPUT"],
+        "sql/g_joins.sql": ["MG-INPUT"],
     }
     broken = by_path["sql/a_broken.sql"][0]
     assert broken["severity"] == "error"
@@ -58,6 +62,9 @@ def test_each_bad_input_is_one_finding_and_the_rest_is_evaluated(repo: Path, run
     assert "nesting too deep" in by_path["sql/d_deep.sql"][0]["message"]
     string = by_path["sql/f_string.sql"][0]
     assert string["location"]["line"] == 1 and string["location"]["column"] is not None
+    joins = by_path["sql/g_joins.sql"][0]
+    assert "more than 16 JOINs without ON or USING in one query" in joins["message"]
+    assert (joins["location"]["line"], joins["location"]["column"]) == (19, 1)  # the 17th JOIN
 
 
 def test_fail_on_never_still_reports_input_errors(repo: Path, run_cli) -> None:

@@ -22,6 +22,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import Token, TokenType
 
+from meshgov.code.guard import check_tokens, may_need_check
 from meshgov.core.discovery import InputFile
 
 if TYPE_CHECKING:
@@ -185,6 +186,8 @@ class SqlParser:
         Raises sqlglot.errors.ParseError / TokenError; never parses leniently.
         """
         tokens = self._tokenizer.tokenize(text)
+        if may_need_check(text):
+            check_tokens(tokens)  # shapes sqlglot would parse in exponential time
         results = self._parser.parse(tokens, text)
         statements = tuple(r for r in results if r is not None)
         chunks = tuple(i for i, r in enumerate(results) if r is not None)
