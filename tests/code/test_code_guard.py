@@ -3,7 +3,11 @@ MAX_JOIN_RUN without their ON/USING in one query block."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlglot.errors import ParseError
 
 from meshgov.code.document import SqlParser
@@ -44,3 +48,20 @@ def test_refused(sql: str) -> None:
 ])
 def test_parsed(sql: str) -> None:
     assert SqlParser().parse(sql).statements
+
+
+KINDS = ["JOIN", "LEFT JOIN", "INNER JOIN", "FULL OUTER JOIN", "CROSS JOIN", "NATURAL JOIN"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(KINDS), st.booleans()), min_size=1, max_size=30))
+def test_what_is_accepted_parses_quickly(chain: list[tuple[str, bool]]) -> None:
+    sql = "SELECT 1 FROM a0 " + " ".join(
+        f"{kind} a{i}" + (" ON a0.x = 1" if cond and "CROSS" not in kind and "NATURAL" not in kind
+                          else "") for i, (kind, cond) in enumerate(chain, start=1))
+    started = time.process_time()
+    try:
+        SqlParser().parse(sql)
+    except ParseError as exc:
+        assert "JOINs without ON or USING" in str(exc)
+    assert time.process_time() - started < 5  # accepted shapes take ~1 s at the very most
