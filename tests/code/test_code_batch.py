@@ -87,3 +87,23 @@ def test_a_walk_that_fails_is_reported_by_the_rules(monkeypatch: pytest.MonkeyPa
 def test_no_document() -> None:
     ctx, rules = _setup()
     assert check_documents([], rules, ctx) == []
+
+
+def test_a_batch_stops_at_its_share_of_sql_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meshgov.code import evaluator  # noqa: PLC0415
+
+    ctx, rules = _setup()
+    inputs = [InputFile(path=p, rel=str(p.relative_to(ROOT)), type="sql", kind="code")
+              for p in SQL_FILES]
+    whole = evaluator.check_batch(inputs, rules, ctx)
+    assert len(whole) == len(inputs)  # the fixture files are far below BATCH_CHARS
+    monkeypatch.setattr(evaluator, "BATCH_CHARS", 1)
+    first = evaluator.check_batch(inputs, rules, ctx)
+    assert len(first) == 1  # one input at least, then it stops
+    pieces: list[list[Finding]] = []
+    rest = list(inputs)
+    while rest:
+        got = evaluator.check_batch(rest, rules, ctx)
+        pieces.extend(got)
+        rest = rest[len(got):]
+    assert pieces == whole

@@ -283,13 +283,22 @@ def check_input(inp: InputFile, rules: Sequence[tuple[Policy, Rule]], ctx: EvalC
 def check_batch(inputs: Sequence[InputFile], rules: Sequence[tuple[Policy, Rule]],
                 ctx: EvalContext, dbt: Any = None, parser: SqlParser | None = None
                 ) -> list[list[Finding]]:
-    """The findings of each input, read, parsed and checked phase by phase (:class:`Staged`).
+    """The findings of the first inputs, read, parsed and checked phase by phase
+    (:class:`Staged`): all of them, or as many as hold :data:`BATCH_CHARS` of SQL (at least
+    one), so that large files are parsed alone; the caller checks the rest in another call.
     Their documents (parse trees with parent links, so cyclic) are unreferenced when this
     returns, before the next batch is read: the collector then frees them young instead of
     promoting them to older generations."""
     if parser is None:
         parser = dbt.sql_parser if dbt is not None else SqlParser()
-    staged = [stage_input(inp, ctx, dbt) for inp in inputs]
+    staged: list[list[Staged | CodeDocument | Finding]] = []
+    chars = 0
+    for inp in inputs:
+        per = stage_input(inp, ctx, dbt)
+        staged.append(per)
+        chars += sum(len(s.text) for s in per if isinstance(s, Staged))
+        if chars >= BATCH_CHARS:
+            break
     loaded = [[parse_staged(s, parser) if isinstance(s, Staged) else s for s in per]
               for per in staged]
     del staged
@@ -307,8 +316,10 @@ def check_batch(inputs: Sequence[InputFile], rules: Sequence[tuple[Policy, Rule]
     return out
 
 
-#: inputs read, parsed and checked together (consecutive SQL files or dbt models)
+#: inputs read, parsed and checked together (consecutive SQL files or dbt models), at most
 BATCH = 32
+#: and at most about this much SQL text (parse trees and tokens take ~120x their text in memory)
+BATCH_CHARS = 256 * 1024
 
 
 def batches(indexes: Sequence[int], inputs: Sequence[InputFile]) -> list[list[int]]:
@@ -373,8 +384,12 @@ def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
         parser = dbt.sql_parser if dbt is not None else SqlParser()
         with InputBoundaries() as boundaries:
             for batch in batches(parts[n], inputs):
-                found.extend(check_batch([inputs[i] for i in batch], rules, ctx, dbt, parser))
-                boundaries.done(len(batch))
+                rest = [inputs[i] for i in batch]
+                while rest:
+                    got = check_batch(rest, rules, ctx, dbt, parser)
+                    found.extend(got)
+                    rest = rest[len(got):]
+                    boundaries.done(len(got))
         return found, (dbt.support_findings() if dbt is not None else [])
 
     per_part = fork_map(check_part, len(parts))
