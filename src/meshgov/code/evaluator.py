@@ -164,12 +164,6 @@ def stage_sql(inp: InputFile, ctx: EvalContext) -> Staged | Finding:
     return Staged(inp, source, source, domain)
 
 
-def load_sql(inp: InputFile, ctx: EvalContext, parser: SqlParser | None = None
-             ) -> CodeDocument | Finding:
-    staged = stage_sql(inp, ctx)
-    return parse_staged(staged, parser) if isinstance(staged, Staged) else staged
-
-
 #: dbt inputs are read by a per-run meshgov.code.dbt.session.DbtSession (jinja2 imported lazily)
 DBT_TYPES = frozenset({"dbt_model", "dbt_schema", "dbt_manifest", "dbt_project"})
 
@@ -201,16 +195,14 @@ def stage_input(inp: InputFile, ctx: EvalContext, dbt: Any = None
 def load_documents(inp: InputFile, ctx: EvalContext, dbt: Any = None,
                    parser: SqlParser | None = None) -> list[CodeDocument | Finding]:
     """The documents an input yields: one for SQL, one per model for dbt, none for others."""
-    if parser is None and dbt is not None:
-        parser = dbt.sql_parser
+    parser = parser or run_parser(dbt)
     return [parse_staged(s, parser) if isinstance(s, Staged) else s
             for s in stage_input(inp, ctx, dbt)]
 
 
-def load_document(inp: InputFile, ctx: EvalContext, parser: SqlParser | None = None
-                  ) -> CodeDocument | Finding | None:
-    docs = load_documents(inp, ctx, None, parser)
-    return docs[0] if docs else None
+def run_parser(dbt: Any) -> SqlParser:
+    """The run's SqlParser: the dbt session's when there is one, else a new one."""
+    return dbt.sql_parser if dbt is not None else SqlParser()  # type: ignore[no-any-return]
 
 
 def in_scope(policy: Policy, doc: CodeDocument) -> bool:
@@ -274,12 +266,6 @@ def check_documents(
                                known_ids=known) for doc, out in zip(docs, found)]
 
 
-def check_input(inp: InputFile, rules: Sequence[tuple[Policy, Rule]], ctx: EvalContext,
-                dbt: Any = None, parser: SqlParser | None = None) -> list[Finding]:
-    """The findings of one input (see :func:`check_batch`)."""
-    return check_batch([inp], rules, ctx, dbt, parser)[0]
-
-
 def check_batch(inputs: Sequence[InputFile], rules: Sequence[tuple[Policy, Rule]],
                 ctx: EvalContext, dbt: Any = None, parser: SqlParser | None = None
                 ) -> list[list[Finding]]:
@@ -289,8 +275,7 @@ def check_batch(inputs: Sequence[InputFile], rules: Sequence[tuple[Policy, Rule]
     Their documents (parse trees with parent links, so cyclic) are unreferenced when this
     returns, before the next batch is read: the collector then frees them young instead of
     promoting them to older generations."""
-    if parser is None:
-        parser = dbt.sql_parser if dbt is not None else SqlParser()
+    parser = parser or run_parser(dbt)
     staged: list[list[Staged | CodeDocument | Finding]] = []
     chars = 0
     for inp in inputs:
@@ -381,7 +366,7 @@ def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
 
     def check_part(n: int) -> tuple[list[list[Finding]], list[Finding]]:
         found: list[list[Finding]] = []
-        parser = dbt.sql_parser if dbt is not None else SqlParser()
+        parser = run_parser(dbt)
         with InputBoundaries() as boundaries:
             for batch in batches(parts[n], inputs):
                 rest = [inputs[i] for i in batch]
