@@ -1,5 +1,5 @@
 """The guard refuses only the JOINs sqlglot would parse in exponential time: more than
-MAX_JOIN_RUN without their ON/USING in one query block."""
+MAX_BARE_JOINS without their ON/USING in one query block."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from sqlglot.errors import ParseError
 
 from meshgov.code.document import SqlParser
-from meshgov.code.guard import MAX_JOIN_RUN
+from meshgov.code.guard import MAX_BARE_JOINS
 
-N = MAX_JOIN_RUN
+N = MAX_BARE_JOINS
 
 
 def joins(n: int, join: str = "JOIN", cond: str = "") -> str:

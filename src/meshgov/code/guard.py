@@ -1,14 +1,16 @@
-"""Refuse, before parsing, the SQL shapes sqlglot parses in exponential time.
+"""Refuse, before parsing, the SQL shape sqlglot parses in exponential time.
 
-sqlglot 30 parses a run of ``JOIN``s without ``ON``/``USING`` (``FROM a JOIN b JOIN c ...``) in
-time and memory that double with every join (tobymao/sqlglot#5514): 16 take ~0.15 s, 20 a few
-seconds, 26 ran out of 24 GiB here. Its parser is compiled code that a signal cannot interrupt
-in time, so a budget does not help: one such file would hang a pre-commit hook or a CI gate.
-:func:`check_tokens` looks at the token stream instead (after tokenizing, before parsing) and
-raises a ``ParseError`` at the first ``JOIN`` past :data:`MAX_JOIN_RUN` in a row at one
-parenthesis depth; the evaluator reports it as ``MG-INPUT`` with that line and column, like any
-other parse error. ``CROSS JOIN`` and ``NATURAL JOIN`` are not tried as nested joins by sqlglot
-(fast) and are not counted; an ``ON`` or ``USING`` ends a run.
+sqlglot 30 parses JOINs without ``ON``/``USING`` (``FROM a JOIN b JOIN c ...``) in time and
+memory that grow exponentially with their number in one query (tobymao/sqlglot#5514): each
+such join is tried as the start of nested joins and backtracked, also when later joins do have
+a condition. 16 take ~0.15 s, 26 ran out of 24 GiB here. Its parser is compiled code that a
+signal cannot interrupt in time, so a budget does not help: one such file would hang a
+pre-commit hook or a CI gate. :func:`check_tokens` looks at the token stream instead (after
+tokenizing, before parsing) and raises a ``ParseError`` at the JOIN that makes more than
+:data:`MAX_BARE_JOINS` joins without their condition in one query block (one SELECT at one
+parenthesis depth); the evaluator reports it as ``MG-INPUT`` with that line and column, like
+any other parse error. ``CROSS JOIN`` and ``NATURAL JOIN`` are not tried as nested joins by
+sqlglot (fast) and are not counted.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlglot.errors import ParseError
 from sqlglot.tokens import Token, TokenType
 
 #: JOINs without ON/USING in one query block that are still parsed (at most ~1 s here)
-MAX_JOIN_RUN = 16
+MAX_BARE_JOINS = 16
 
 _JOIN, _ON, _USING = TokenType.JOIN, TokenType.ON, TokenType.USING
 _OPEN, _CLOSE, _END = TokenType.L_PAREN, TokenType.R_PAREN, TokenType.SEMICOLON
@@ -33,12 +35,12 @@ _KIND = frozenset({TokenType.LEFT, TokenType.RIGHT, TokenType.FULL, TokenType.IN
 
 
 def may_need_check(text: str) -> bool:
-    """Cheap: could ``text`` hold more than MAX_JOIN_RUN joins at all?"""
-    return text.upper().count("JOIN") > MAX_JOIN_RUN
+    """Cheap: could ``text`` hold more than MAX_BARE_JOINS joins at all?"""
+    return text.upper().count("JOIN") > MAX_BARE_JOINS
 
 
 def check_tokens(tokens: Sequence[Token]) -> None:
-    """Raise ParseError at the JOIN that makes more than MAX_JOIN_RUN joins without a
+    """Raise ParseError at the JOIN that makes more than MAX_BARE_JOINS joins without a
     condition in one query block (one SELECT at one parenthesis depth)."""
     count = [0]  # per parenthesis depth: joins of the block seen without their ON/USING
     pending = [False]  # per depth: the last JOIN has not met its ON/USING yet
@@ -54,8 +56,8 @@ def check_tokens(tokens: Sequence[Token]) -> None:
                 pending[-1] = False
                 continue
             pending[-1] = True
-            if count[-1] + 1 > MAX_JOIN_RUN:
-                message = (f"more than {MAX_JOIN_RUN} JOINs without ON or USING in one query: "
+            if count[-1] + 1 > MAX_BARE_JOINS:
+                message = (f"more than {MAX_BARE_JOINS} JOINs without ON or USING in one query: "
                            "sqlglot parses this shape in time exponential in their number, so "
                            "meshgov does not; give each JOIN its ON/USING condition, or write "
                            "CROSS JOIN for a cartesian product")
