@@ -12,7 +12,6 @@ package meshgov.infra.cluster.access_mode
 
 import rego.v1
 
-
 deny contains r if {
 	input.type == "cluster"
 	mode := object.get(input.spec, "data_security_mode", "NONE")

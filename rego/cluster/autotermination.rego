@@ -12,11 +12,14 @@ package meshgov.infra.cluster.autotermination
 
 import rego.v1
 
+# `not f(x)` with x undefined is undefined in OPA (the rule does not fire) but true in the
+# embedded engines: negate a helper rule instead, which is undefined -> false everywhere.
+terminates if data.meshgov.lib.positive(input.spec.autotermination_minutes)
 
 deny contains r if {
 	input.type == "cluster"
 	not input.context.job_cluster == true
-	not data.meshgov.lib.positive(input.spec.autotermination_minutes)
+	not terminates
 	not "autotermination_minutes" in input.unknown
 	r := {"msg": "cluster never terminates when idle: autotermination_minutes is not set or 0", "resource": input.address, "field": "autotermination_minutes"}
 }

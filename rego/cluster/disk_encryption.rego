@@ -10,7 +10,6 @@ package meshgov.infra.cluster.disk_encryption
 
 import rego.v1
 
-
 deny contains r if {
 	input.type == "cluster"
 	input.spec.enable_local_disk_encryption != true

@@ -11,7 +11,6 @@ package meshgov.infra.cluster.policy
 
 import rego.v1
 
-
 deny contains r if {
 	input.type == "cluster"
 	object.get(input.spec, "policy_id", "") == ""

@@ -12,7 +12,6 @@ package meshgov.infra.cluster.runtime
 
 import rego.v1
 
-
 deny contains r if {
 	input.type == "cluster"
 	v := input.spec.spark_version

@@ -12,7 +12,6 @@ package meshgov.infra.cluster.secrets
 
 import rego.v1
 
-
 # key names that announce a secret (compared in lower case, without "_", "." and "-")
 secret_words := ["password", "passwd", "secret", "token", "credential", "privatekey", "accesskey", "apikey"]
 

@@ -12,7 +12,6 @@ package meshgov.infra.cluster.tags
 
 import rego.v1
 
-
 tags := object.get(input.spec, "custom_tags", {})
 
 missing contains tag if {

@@ -11,7 +11,6 @@ package meshgov.infra.cluster.workers
 
 import rego.v1
 
-
 deny contains r if {
 	input.type == "cluster"
 	n := input.spec.num_workers

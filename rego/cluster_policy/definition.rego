@@ -15,10 +15,13 @@ package meshgov.infra.cluster_policy.definition
 
 import rego.v1
 
-
 definition := object.get(input.spec, "definition", {})
 
 modes := {m | m := definition.data_security_mode.value; definition.data_security_mode.type == "fixed"} | {m | some m in definition.data_security_mode.values; definition.data_security_mode.type == "allowlist"}
+
+# `not f(x)` with x undefined is undefined in OPA (the rule does not fire) but true in the
+# embedded engines: negate a helper rule instead, which is undefined -> false everywhere.
+bounded if data.meshgov.lib.positive(bound)
 
 deny contains r if {
 	input.type == "cluster_policy"
@@ -39,7 +42,7 @@ bound := definition.autotermination_minutes.maxValue if definition.autoterminati
 
 deny contains r if {
 	input.type == "cluster_policy"
-	not data.meshgov.lib.positive(bound)
+	not bounded
 	r := {"msg": "cluster policy does not bound autotermination_minutes", "resource": input.address, "field": "definition.autotermination_minutes"}
 }
 

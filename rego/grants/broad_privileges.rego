@@ -12,7 +12,6 @@ package meshgov.infra.grants.broad_privileges
 
 import rego.v1
 
-
 broad := {lower(p) | some p in data.meshgov.params.infra.grants.broad_principals}
 
 deny contains r if {

@@ -12,7 +12,6 @@ package meshgov.infra.grants.owner
 
 import rego.v1
 
-
 deny contains r if {
 	input.type in {"catalog", "schema"}
 	owner := input.spec.owner

@@ -12,16 +12,20 @@ package meshgov.infra.job.limits
 
 import rego.v1
 
+# `not f(x)` with x undefined is undefined in OPA (the rule does not fire) but true in the
+# embedded engines: negate a helper rule instead, which is undefined -> false everywhere.
+has_timeout if data.meshgov.lib.positive(input.spec.timeout_seconds)
+has_max_runs if data.meshgov.lib.positive(input.spec.max_concurrent_runs)
 
 deny contains r if {
 	input.type == "job"
-	not data.meshgov.lib.positive(input.spec.timeout_seconds)
+	not has_timeout
 	r := {"msg": "job has no timeout (timeout_seconds is not set or 0)", "resource": input.address, "field": "timeout_seconds"}
 }
 
 deny contains r if {
 	input.type == "job"
-	not data.meshgov.lib.positive(input.spec.max_concurrent_runs)
+	not has_max_runs
 	r := {"msg": "job does not set max_concurrent_runs", "resource": input.address, "field": "max_concurrent_runs"}
 }
 

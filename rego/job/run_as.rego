@@ -12,7 +12,6 @@ package meshgov.infra.job.run_as
 
 import rego.v1
 
-
 # an application id: 8-4-4-4-12 hexadecimal digits (36 characters, checked first: cheap)
 uuid(x) if {
 	is_string(x)

@@ -44,10 +44,34 @@ positive(x) if {
 # A value Terraform only knows after apply: it is set, its value is not known yet.
 unknown(field) if field in input.unknown
 
-# A message from parts: strings as they are, other values as JSON. (Used instead of sprintf,
-# whose output differs between the embedded engines.)
+# A message from parts: strings as they are, numbers in one decimal notation, other values as
+# JSON. (Not sprintf, nor json.marshal for numbers: the engines print numbers differently —
+# OPA keeps the input's literal "21.0", regorus prints 21, rego-cpp 21.000000.)
 fmt(parts) := concat("", [_str(p) | some p in parts])
 
-# (one definition with else: regorus evaluates the second branch only for non-strings)
+# (one definition with else: regorus evaluates the later branches only when the earlier fail)
 _str(x) := x if is_string(x)
+
+else := number_text(x) if is_number(x)
+
 else := json.marshal(x)
+
+# A number as text, the same on every engine: integers as digits, other numbers with at most
+# six decimals (rounded); beyond 1e15 (no real setting is) as JSON.
+number_text(x) := format_int(x, 10) if {
+	x == floor(x)
+	abs(x) < 1e15
+}
+
+else := _decimal(x) if abs(x) < 1e9
+
+else := json.marshal(x)
+
+_decimal(x) := concat("", [sign, whole, point, frac]) if {
+	digits := format_int(round(abs(x) * 1000000), 10)
+	padded := concat("", [substring("0000000", 0, max([0, 7 - count(digits)])), digits])
+	whole := substring(padded, 0, count(padded) - 6)
+	frac := trim_right(substring(padded, count(padded) - 6, 6), "0")
+	point := {true: ".", false: ""}[frac != ""]
+	sign := {true: "-", false: ""}[x < 0]
+}

@@ -19,3 +19,16 @@ test_positive if {
 	not positive(0)
 	not positive("5")
 }
+
+test_number_text if {
+	number_text(21) == "21"
+	number_text(21.0) == "21"
+	number_text(-3) == "-3"
+	number_text(21.5) == "21.5"
+	number_text(0.1) == "0.1"
+	number_text(-0.25) == "-0.25"
+	number_text(1.0000004) == "1"
+	number_text(199.99999999999997) == "200"
+	number_text(123456789012) == "123456789012"
+	fmt(["n=", 7.5, " s=", "x", " l=", [1]]) == "n=7.5 s=x l=[1]"
+}

@@ -11,10 +11,13 @@ package meshgov.infra.warehouse.auto_stop
 
 import rego.v1
 
+# `not f(x)` with x undefined is undefined in OPA (the rule does not fire) but true in the
+# embedded engines: negate a helper rule instead, which is undefined -> false everywhere.
+stops if data.meshgov.lib.positive(input.spec.auto_stop_mins)
 
 deny contains r if {
 	input.type == "warehouse"
-	not data.meshgov.lib.positive(input.spec.auto_stop_mins)
+	not stops
 	not "auto_stop_mins" in input.unknown
 	r := {"msg": "SQL warehouse never stops when idle: auto_stop_mins is not set or 0", "resource": input.address, "field": "auto_stop_mins"}
 }

@@ -12,7 +12,6 @@ package meshgov.infra.warehouse.serverless
 
 import rego.v1
 
-
 serverless if input.spec.enable_serverless_compute == true
 
 deny contains r if {

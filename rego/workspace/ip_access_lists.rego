@@ -10,7 +10,6 @@ package meshgov.infra.workspace.ip_access_lists
 
 import rego.v1
 
-
 deny contains r if {
 	input.type == "workspace_conf"
 	lower(object.get(input.spec, "enableIpAccessLists", "")) != "true"

@@ -12,7 +12,6 @@ package meshgov.infra.workspace.network
 
 import rego.v1
 
-
 deny contains r if {
 	input.type == "workspace"
 	access := object.get(input.spec, "public_network_access", null)

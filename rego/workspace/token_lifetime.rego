@@ -12,12 +12,15 @@ package meshgov.infra.workspace.token_lifetime
 
 import rego.v1
 
-
 days := data.meshgov.lib.number(input.spec.maxTokenLifetimeDays)
+
+# `not f(x)` with x undefined is undefined in OPA (the rule does not fire) but true in the
+# embedded engines: negate a helper rule instead, which is undefined -> false everywhere.
+limited if data.meshgov.lib.positive(days)
 
 deny contains r if {
 	input.type == "workspace_conf"
-	not data.meshgov.lib.positive(days)
+	not limited
 	r := {"msg": "workspace does not limit personal access token lifetime (maxTokenLifetimeDays)", "resource": input.address, "field": "maxTokenLifetimeDays"}
 }
 
