@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 DEMO   ?= fixtures/domains/sales
 
-.PHONY: demo test venv dev system-deps bench clean
+.PHONY: demo test venv dev system-deps go-tools bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,18 @@ demo: $(VENV)/.installed
 system-deps:
 	bash scripts/system-deps.sh
 
+## Go tools built from their modules, pinned, cached in ~/.cache/meshgov/tools (the real OPA for the
+## tests; conftest for the infra benchmark): scripts/go-tools.sh
+go-tools:
+	bash scripts/go-tools.sh opa
+
 ## make test: install what the tests need and run them
-test: $(VENV)/.installed-dev system-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(VENV)/.installed-dev system-deps go-tools
+	PATH="$(CURDIR)/.tools/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
-	$(PY) bench/run_all.py
+	bash scripts/go-tools.sh opa conftest
+	PATH="$(CURDIR)/.tools/bin:$$PATH" $(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis .tools
