@@ -381,15 +381,21 @@ def policy_show(policy_id: str, config_path: str | None) -> int:
     return EXIT_OK
 
 
-@policy.command("test", epilog="\b\nExample:\n  meshgov policy test\n  meshgov policy test --engine regorus")
+@policy.command("test", epilog="\b\nExamples:\n  meshgov policy test\n  meshgov policy test --engine regorus\n"
+                "  meshgov policy test --engine opa --opa-bin ~/.cache/meshgov/tools/opa-v1.22.4/opa")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
-@click.option("--engine", type=click.Choice(["regopy", "regorus"]), default=None,
-              help="Embedded engine to run the tests in (default: the default engine).")
+@click.option("--engine", type=click.Choice(["regopy", "regorus", "opa"]), default=None,
+              help="Engine to run the tests in: an embedded one (default: the default engine) "
+                   "or opa (the real `opa test`).")
+@click.option("--opa-bin", metavar="PATH", envvar="MESHGOV_OPA_BIN",
+              help="The opa binary (default: opa on PATH). When one is found, the pack and the "
+                   "domain's Rego are also checked with `opa check --strict` (env MESHGOV_OPA_BIN).")
 @click.option("--verbose", "-v", is_flag=True, help="Print every test, not only failures.")
-def policy_test(config_path: str | None, engine: str | None, verbose: bool) -> int:
+def policy_test(config_path: str | None, engine: str | None, opa_bin: str | None, verbose: bool) -> int:
     """Run the Rego unit tests (test_* rules in *_test.rego) of the packs, like `opa test`."""
     return int(_lazy("meshgov.infra.testing:test_command")(
-        catalog=_catalog(config_path, ("infra",)), engine=engine, verbose=verbose, echo=click.echo
+        catalog=_catalog(config_path, ("infra",)), engine=engine, verbose=verbose, echo=click.echo,
+        opa_bin=opa_bin,
     ))
 
 

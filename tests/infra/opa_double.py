@@ -1,5 +1,10 @@
 """A TEST DOUBLE of an OPA server, for tests only: it is not OPA.
 
+The real OPA (tests/infra/opa_server.py) is what the OPA path is tested against; this double
+is kept only for what a real server cannot be made to do on demand: answer garbage
+(``mode = "garbage"``: 200 with a body that is not JSON; ``mode = "shape"``: a batch answer of
+another shape, ``{"result": [{}]}``) and hang in the middle of a response (``mode = "hang"``).
+
 A loopback ``http.server`` implementing the subset of OPA's REST API that opa-python-client
 uses (``PUT /v1/policies/{id}``, ``PUT /v1/data/{path}``, ``POST /v1/data/{path}``,
 ``GET /health``), evaluating with the embedded regorus engine. It can require a bearer token
@@ -157,7 +162,24 @@ class OpaDouble:
                     self._reply(404, {"code": "resource_not_found", "message": self.path})
                     return
                 path = self.path[len("/v1/data"):].split("?")[0]
+                if path.endswith("/batch/results") and double.mode in ("garbage", "shape", "hang"):
+                    self._misbehave()
+                    return
                 defined, value = double.evaluate(path, body.get("input"))
                 self._reply(200, {"result": value} if defined else {})
+
+            def _misbehave(self) -> None:
+                if double.mode == "shape":
+                    self._reply(200, {"result": [{}]})
+                    return
+                raw = b'<html>502 Bad Gateway</html>' if double.mode == "garbage" else b'{"result": {"pack": '
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw) + (0 if double.mode == "garbage" else 1000)))
+                self.end_headers()
+                self.wfile.write(raw)
+                self.wfile.flush()
+                if double.mode == "hang":
+                    time.sleep(double.delay)  # half a response, then nothing
 
         return Handler

@@ -42,6 +42,7 @@ KIND_VALIDATORS: Mapping[str, str] = {
 }
 #: reads policies (with their metadata) out of Rego files
 REGO_LOADER = "meshgov.infra.metadata:load_rego_policies"
+REGO_LOCAL_CHECK = "meshgov.infra.metadata:check_local_packages"
 
 TIGHTEN = ("lower", "higher", "subset", "superset", "fixed", "any")
 
@@ -93,6 +94,8 @@ class Catalog:
     findings: tuple[Finding, ...] = ()
     #: Rego modules (global first, then local), excluding *_test.rego
     rego_files: tuple[str, ...] = ()
+    #: the domain's own Rego modules (a tail of rego_files): sandboxed
+    local_rego_files: tuple[str, ...] = ()
     kinds: tuple[Kind, ...] = KINDS
 
     def by_kind(self, kind: str) -> list[Policy]:
@@ -238,6 +241,8 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
             continue
         params[name] = value
 
+    if local_content.rego:
+        _import(REGO_LOCAL_CHECK)([str(p) for p in global_content.rego], [str(p) for p in local_content.rego])
     registry = build_registry(
         [*global_content.registry, *local_content.registry], config
     )
@@ -249,6 +254,7 @@ def load_catalog(config: DomainConfig, kinds: Sequence[str] = KINDS) -> Catalog:
         approved_waivers=tuple(global_content.approved),
         findings=tuple(findings),
         rego_files=tuple(str(p) for p in (*global_content.rego, *local_content.rego)),
+        local_rego_files=tuple(str(p) for p in local_content.rego),
         kinds=kinds_t,
     )
 

@@ -153,6 +153,48 @@ def read_module(path: Path | str, text: str | None = None) -> RegoModule:
                       metadata=meta)
 
 
+#: builtins a domain's own Rego may not call: the network, the process environment, the clock
+#: and randomness (a verdict must depend on the input and the pack only, and never leak the
+#: environment into a report). Refused on every engine; tests run them against OPA too.
+SANDBOXED_BUILTINS = re.compile(
+    r"(?<![\w.])(http\.send|net\.[A-Za-z_][\w.]*|opa\.runtime|time\.now_ns|rand\.[A-Za-z_]\w*"
+    r"|uuid\.rfc4122|crypto\.x509\.parse_and_verify_certificates_with_options)\s*\(")
+#: the council's package namespace: a domain's package may not live inside it
+RESERVED_PACKAGE = "meshgov"
+
+
+def check_sandbox(module: RegoModule) -> None:
+    """Raise ConfigError (file, line) when a domain's module calls a sandboxed builtin."""
+    for n, line in enumerate(_strip(module.text), 1):
+        m = SANDBOXED_BUILTINS.search(line)
+        if m:
+            raise ConfigError(module.path, "", f"a domain's Rego may not call {m.group(1)} "
+                              "(no network, environment, clock or randomness in local policies)", line=n)
+
+
+def check_local_packages(global_files: Sequence[str], local_files: Sequence[str]) -> None:
+    """A local package may neither be a global package (it would merge rules into the council's
+    policy) nor live in the council's ``meshgov.`` namespace."""
+    owned = {}
+    for f in global_files:
+        m = _PACKAGE.search(Path(f).read_text(encoding="utf-8", errors="replace"))
+        if m:
+            owned[m.group(1)] = f
+    for f in local_files:
+        text = Path(f).read_text(encoding="utf-8", errors="replace")
+        m = _PACKAGE.search(text)
+        if not m:
+            continue
+        pkg = m.group(1)
+        line = text[: m.start()].count("\n") + 1
+        if pkg in owned:
+            raise ConfigError(f, "", f"package {pkg} is a package of the global pack ({owned[pkg]}): "
+                              "a domain's policy may not add rules to the council's", line=line)
+        if pkg == RESERVED_PACKAGE or pkg.startswith(RESERVED_PACKAGE + "."):
+            raise ConfigError(f, "", f"package {pkg}: the {RESERVED_PACKAGE}.* namespace is the council's; "
+                              "name a domain package after the domain (e.g. hr.small_clusters)", line=line)
+
+
 def _text(v: Any) -> str:
     return " ".join(str(v).split()) if v is not None else ""
 
@@ -200,7 +242,10 @@ def load_rego_policies(files: Sequence[Path], source: str) -> list[Policy]:
     """Policies declared by the Rego files (the catalog calls this for each pack)."""
     out = []
     for f in files:
-        p = policy_of(read_module(f), source)
+        module = read_module(f)
+        if source == "local":
+            check_sandbox(module)
+        p = policy_of(module, source)
         if p is not None:
             out.append(p)
     return out

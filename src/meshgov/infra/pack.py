@@ -3,7 +3,9 @@
 - ``meshgov.entry`` has one rule per resource type collecting, for every policy that applies to
   that type, ``[deny, warn]``: one evaluation per resource runs only the relevant packages;
 - ``meshgov.batch`` evaluates a list of resources in one query (``input.resources``), for the
-  OPA server, where a round trip per resource would dominate.
+  OPA server, where a round trip per resource would dominate; its answer names the pack it was
+  evaluated with (``data.meshgov.pack.hash``, a module the OPA engine pushes last), so that a
+  run notices when another run replaced the pack on a shared server.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from meshgov.infra.resource import RESOURCE_TYPES
 
 ENTRY_PACKAGE = "meshgov.entry"
 BATCH_PACKAGE = "meshgov.batch"
+STAMP_PACKAGE = "meshgov.pack"
 ANY_TYPE = "any"  # entry rule for resource types no policy names
 
 
@@ -94,7 +97,8 @@ def entry_module(pack: Pack) -> RegoModule:
 
 def batch_module(pack: Pack) -> RegoModule:
     lines = [f"package {BATCH_PACKAGE}", "", "import rego.v1", "",
-             "results := [r | some doc in input.resources; r := one with input as doc]", ""]
+             f"results := {{\"pack\": data.{STAMP_PACKAGE}.hash, "
+             "\"values\": [r | some doc in input.resources; r := one with input as doc]}", ""]
     types = sorted(t for t in pack.entries)
     if types:
         first, *rest = types
@@ -105,6 +109,12 @@ def batch_module(pack: Pack) -> RegoModule:
     else:
         lines.append(f"one := data.{ENTRY_PACKAGE}.{ANY_TYPE}")
     return RegoModule("meshgov_batch.rego", "\n".join(lines) + "\n", BATCH_PACKAGE, ("results", "one"), {})
+
+
+def stamp_module(digest: str) -> RegoModule:
+    """The module that says which pack a server holds (pushed after every other module)."""
+    text = f"package {STAMP_PACKAGE}\n\nimport rego.v1\n\nhash := {json.dumps(digest)}\n"
+    return RegoModule("meshgov_pack.rego", text, STAMP_PACKAGE, ("hash",), {})
 
 
 def load_pack(catalog: Catalog, policies: Sequence[Policy] | None = None,

@@ -30,12 +30,24 @@ def test_files(catalog: Catalog) -> list[Path]:
     return out
 
 
-def run_tests(catalog: Catalog, engine: str | None = None) -> tuple[str, list[TestResult]]:
-    """(engine name, one result per test rule). Raises EngineError for Rego errors."""
+def run_tests(catalog: Catalog, engine: str | None = None,
+              opa_bin: str | None = None) -> tuple[str, list[TestResult]]:
+    """(engine name, one result per test rule). Raises EngineError for Rego errors.
+
+    ``engine="opa"`` runs them in the real ``opa test`` (``opa_bin``: the binary)."""
     from meshgov.infra.engines import open_embedded  # noqa: PLC0415
     from meshgov.infra.pack import load_pack  # noqa: PLC0415
 
     pack = load_pack(catalog)
+    if engine == "opa":
+        from meshgov.infra import opa_cli  # noqa: PLC0415
+
+        opa = opa_cli.find_opa(opa_bin)
+        if opa is None:
+            raise EngineError("--engine opa needs the opa binary: --opa-bin PATH, $MESHGOV_OPA_BIN "
+                              "or opa on PATH")
+        files = [*catalog.rego_files, *map(str, test_files(catalog))]
+        return "opa", opa_cli.run_tests(opa, files, pack.data)
     tests = [read_module(f) for f in test_files(catalog)]
     eng = open_embedded(engine, (*pack.modules, *tests), pack.data_json)
     results = []
@@ -59,13 +71,31 @@ def _run_one(eng: object, mod: RegoModule, rule: str) -> TestResult:
     return TestResult(full, mod.path, ok, time.perf_counter() - start, err)
 
 
+def lint(catalog: Catalog, opa_bin: str | None) -> tuple[str | None, list[str]]:
+    """``opa check --strict`` over the packs' modules and tests (a domain's own modules also
+    against the sandbox capabilities) when an opa binary is found: (binary or None, errors)."""
+    from meshgov.infra import opa_cli  # noqa: PLC0415
+
+    opa = opa_cli.find_opa(opa_bin)
+    if opa is None:
+        return None, []
+    files = [*catalog.rego_files, *map(str, test_files(catalog))]
+    return opa, opa_cli.check(opa, files, local=catalog.local_rego_files)
+
+
 def test_command(*, catalog: Catalog, engine: str | None, verbose: bool,
-                 echo: Callable[[str], None]) -> int:
-    """Print FAIL lines (and PASS lines with ``verbose``) and a summary; 0 when all pass."""
-    name, results = run_tests(catalog, engine)
+                 echo: Callable[[str], None], opa_bin: str | None = None) -> int:
+    """Print FAIL lines (and PASS lines with ``verbose``) and a summary; 0 when all pass
+    and ``opa check --strict`` (where an opa binary is found) finds nothing."""
+    opa, problems = lint(catalog, opa_bin)
+    for line in problems:
+        echo(line)
+    if opa is not None:
+        echo(f"opa check --strict: {'ok' if not problems else 'FAILED'} ({opa})")
+    name, results = run_tests(catalog, engine, opa_bin)
     if not results:
         echo("no Rego tests found (test_* rules in *_test.rego beside the policies)")
-        return 0
+        return 1 if problems else 0
     failed = [r for r in results if not r.passed]
     current = None
     for r in results:
@@ -81,7 +111,7 @@ def test_command(*, catalog: Catalog, engine: str | None, verbose: bool,
     passed = len(results) - len(failed)
     echo(f"PASS: {passed}/{len(results)}" if not failed else f"FAIL: {len(failed)}/{len(results)}")
     echo(f"engine: {name}")
-    return 0 if not failed else 1
+    return 0 if not failed and not problems else 1
 
 
 def summarize(results: Sequence[TestResult]) -> dict[str, bool]:

@@ -101,6 +101,8 @@ class RegopyEngine:
                 out.append(self._value(res, rule))
         except self._error as exc:
             raise syntax_error(NAME, exc, self._modules) from None
+        except ValueError:  # regopy's Output could not parse what rego-cpp printed
+            raise EngineError(_no_result(doc)) from None
         return out
 
     def query(self, rule: str) -> Any:
@@ -112,3 +114,28 @@ class RegopyEngine:
 
     def close(self) -> None:
         pass
+
+
+#: rego-cpp fails below ~1e-307 (subnormals, and the smallest normals it rounds into them)
+_SMALLEST_NORMAL = 1e-307
+
+
+def _subnormals(value: Any, out: list[float]) -> None:
+    if isinstance(value, float) and 0 < abs(value) < _SMALLEST_NORMAL:
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _subnormals(v, out)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _subnormals(v, out)
+
+
+def _no_result(doc: Mapping[str, Any]) -> str:
+    """Why rego-cpp gave no JSON for a resource: it fails on arithmetic with subnormal numbers."""
+    found: list[float] = []
+    _subnormals(doc, found)
+    why = (f"rego-cpp cannot compute with the subnormal number {found[0]!r}" if found
+           else "rego-cpp printed a result that is not JSON")
+    return (f"regopy could not evaluate {doc.get('address', 'a resource')}: {why}; "
+            "evaluate it with --engine regorus or --engine opa")
