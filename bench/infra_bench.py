@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/infra_bench.py                 # 1k, 10k, 100k resources, every engine
     .venv/bin/python bench/infra_bench.py --sizes 1000,10000 --runs 3
+    PATH=.tools/bin:$PATH .venv/bin/python bench/infra_bench.py --engines regorus,opa,conftest --jobs 1
+
+``--engines opa,conftest`` adds the real OPA server (meshgov's ``--engine opa`` path) and
+conftest, the peer, on the same plans (bench/opa_peers.py).
 
 For each embedded engine and size N, a generated Terraform plan (bench/infra_plan.py: clusters,
 SQL warehouses, jobs with a job cluster, grants, schemas; 1 in 10 violates a rule) is normalized
@@ -21,6 +25,7 @@ before and after are measured side by side under the same load.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -37,6 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from infra_plan import generated  # noqa: E402
 
 import benchlib  # bench/ is on sys.path when a script runs
+import opa_peers  # noqa: E402
 
 from meshgov.core.catalog import load_catalog  # noqa: E402
 from meshgov.core.config import default_config  # noqa: E402
@@ -44,6 +50,7 @@ from meshgov.core.context import EvalContext, RunOptions  # noqa: E402
 from meshgov.infra.engines.regorus_engine import available  # noqa: E402
 from meshgov.infra.evaluator import evaluate_resources  # noqa: E402
 from meshgov.infra.normalize.terraform import from_plan  # noqa: E402
+from meshgov.infra.pack import load_pack  # noqa: E402
 
 
 def machine() -> str:
@@ -73,19 +80,32 @@ def cpu_now() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def time_eval(engine: str, resources: list, runs: int, jobs: int | None = 1) -> tuple[float, float, int]:
+def time_eval(engine: str, resources: list, runs: int, jobs: int | None = 1,
+              opa: tuple[str, int] | None = None) -> tuple[float, float, int]:
+    """Median wall and CPU seconds of ``evaluate_resources`` and its finding count.
+
+    ``opa`` (URL, pid of a running ``opa run --server``): meshgov's ``--engine opa`` path; the
+    server's CPU time is added to this process's.
+    """
     cfg = default_config(ROOT)
-    try:
-        options = RunOptions(embedded_engine=engine, jobs=jobs)
-    except TypeError:  # a baseline from before --jobs
-        options = RunOptions(embedded_engine=engine)
+    if opa is not None:
+        options = RunOptions(engine="opa", opa_url=opa[0], jobs=1)
+    else:
+        try:
+            options = RunOptions(embedded_engine=engine, jobs=jobs)
+        except TypeError:  # a baseline from before --jobs
+            options = RunOptions(embedded_engine=engine)
     ctx = EvalContext(cfg, load_catalog(cfg, ("infra",)), options)
+
+    def cpu() -> float:
+        return cpu_now() + (opa_peers.proc_cpu(opa[1]) if opa is not None else 0.0)
+
     walls, cpus, findings = [], [], 0
     for _ in range(runs):
-        w, c = time.perf_counter(), cpu_now()
+        w, c = time.perf_counter(), cpu()
         result = evaluate_resources(resources, ctx)
         walls.append(time.perf_counter() - w)
-        cpus.append(cpu_now() - c)
+        cpus.append(cpu() - c)
         findings = len(result.findings)
     return statistics.median(walls), statistics.median(cpus), findings
 
@@ -136,21 +156,34 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--engines", default="regorus,regopy" if available() else "regopy")
+    ap.add_argument("--engines", default="regorus,regopy" if available() else "regopy",
+                    help="comma-separated: regorus, regopy (embedded), opa (meshgov --engine opa "
+                    "against a real `opa run --server` started here), conftest (the peer: "
+                    "`conftest test` with the same pack); opa and conftest are built by "
+                    "scripts/go-tools.sh on first use")
     ap.add_argument("--baseline", metavar="REV", help="also time git revision REV, side by side")
     ap.add_argument("--jobs", default="1,auto",
                     help="evaluation processes to time, comma-separated: 1 (one process), N, auto "
                     "(the default of meshgov check: one per CPU, at most 4)")
     ap.add_argument("--no-end-to-end", action="store_true")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run(args, baseline_tree(args.baseline, Path(tmp)) if args.baseline else None)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        opa = stack.enter_context(opa_peers.opa_server()) if "opa" in args.engines.split(",") else None
+        run(args, baseline_tree(args.baseline, Path(tmp)) if args.baseline else None, opa)
 
 
-def run(args: argparse.Namespace, baseline: Path | None) -> None:  # noqa: C901
+def run(args: argparse.Namespace, baseline: Path | None,  # noqa: C901
+        opa: tuple[str, int] | None = None) -> None:
     print(f"machine: {machine()}")
     print(f"versions: {versions()}")
+    for name in ("opa", "conftest"):
+        if name in args.engines.split(","):
+            print(f"{name}: {opa_peers.version(name)}")
     cat = load_catalog(default_config(ROOT), ("infra",))
+    if opa is not None:
+        print(f"opa: pushing the pack ({len(load_pack(cat).all_modules())} modules) to a fresh server: "
+              f"{opa_peers.time_push(opa[0], load_pack(cat)):.3f} s wall, once per pack hash "
+              "(the runs below find it loaded)")
     sizes = [int(s) for s in args.sizes.split(",")]
     plans = {n: from_plan(json.dumps(generated(n)), "plan.json") for n in sizes}
     job_modes: list[int | None] = [None if j == "auto" else int(j) for j in args.jobs.split(",")]
@@ -161,8 +194,13 @@ def run(args: argparse.Namespace, baseline: Path | None) -> None:  # noqa: C901
         for n in sizes:
             res = plans[n]
             runs = args.runs if len(res) <= 20000 else max(1, args.runs - 2)
-            rows = [(f"{j or 'auto'}", "", time_eval(engine, res, runs, j)) for j in job_modes]
-            if baseline is not None:
+            if engine == "opa":
+                rows = [("1", "", time_eval(engine, res, runs, 1, opa))]
+            elif engine == "conftest":
+                rows = [("1", "", opa_peers.time_conftest(load_pack(cat), res, runs))]
+            else:
+                rows = [(f"{j or 'auto'}", "", time_eval(engine, res, runs, j)) for j in job_modes]
+            if baseline is not None and engine not in ("opa", "conftest"):
                 rows.append(("1", args.baseline, time_eval_in(baseline, engine, n, runs)))
             for jobs, label, (wall, cpu, findings) in rows:
                 key = f"{engine} {jobs} {label}"
