@@ -4,10 +4,11 @@
 #
 #   opa       - the reference Rego implementation: `opa run --server` for --engine opa, `opa test`
 #               and `opa check --strict` against the shipped pack
-#   conftest  - the peer of the infra benchmark (bench/infra_bench.py --conftest)
+#   conftest  - the peer of the infra benchmark (bench/infra_bench.py --engines conftest)
 #
-# (Regal, the Rego linter, is not built: the module proxy here answers 403 for
-#  github.com/styrainc/regal at every version.)
+# (Regal, the Rego linter, is not built: the module proxy here answers 403 for both its module
+#  paths, github.com/styrainc/regal and github.com/open-policy-agent/regal, at every version tried
+#  (v0.29.2, v0.35.1, v0.36.1; 2026-12-06). `opa check --strict` and `opa fmt` lint the pack.)
 #
 # Usage: scripts/go-tools.sh [TOOL ...]   (default: all). Prints nothing on success but, per tool,
 # "<tool> <path>" lines with --print. Cache: $MESHGOV_TOOLS_DIR (default ~/.cache/meshgov/tools),
