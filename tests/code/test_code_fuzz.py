@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,11 @@ FRAGMENTS = [
     "hr_prod", "hr_prod.raw.x", "finance_prod.published.LEDGER", "sales_prod", "t", "x.*",
     "'str'", "\"dq\"", "`q`", "1", "-- meshgov:ignore MG-C-002 r\n", "/* c */", "\n", "{{",
     "}}", "ref('m')", "STREAM", "LATERAL VIEW explode(a) e", "EXCEPT (a)", "CLONE", "\x00",
+    # forms that name a table otherwise (cross-domain bypasses): IDENTIFIER, TABLE, volumes
+    "IDENTIFIER('hr_prod.raw.x')", "IDENTIFIER(:p)", "IDENTIFIER(", "TABLE", "TABLE(", "f(",
+    "read_files('/Volumes/hr_prod/raw/v/')", "parquet.`/Volumes/hr_prod/raw/v/x`", "COPY INTO",
+    "FROM '/Volumes/hr_prod/raw/v'", "LOAD DATA INPATH", "'/Volumes/a/b/c'", "'/Volumes/'",
+    "INTO TABLE", "FILEFORMAT = CSV", "=>", "||",
 ]
 
 sql_like = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(" ".join)
@@ -50,6 +56,38 @@ def test_sql_like_input_never_crashes(sql: str) -> None:
 @given(st.text(max_size=400))
 def test_arbitrary_text_never_crashes(sql: str) -> None:
     _check_sql(sql)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["TABLE", "hr_prod", ".", "raw", "x", "`q`", "(", ")", ",", ";",
+                                 "SELECT", "a", "FROM", "f", "UNION", "ALL", "WITH", "c", "AS",
+                                 "CREATE", "INSERT INTO", "1"]), max_size=25).map(" ".join))
+def test_table_forms_rewrite_keeps_what_parses_and_positions(sql: str) -> None:
+    """The TABLE <name> rewrite is tried only on a parse error: SQL sqlglot parses keeps its
+    tree, and every node of a rewritten parse points inside the text as written."""
+    from sqlglot.errors import ParseError, TokenError
+
+    from meshgov.code.document import SqlParser, node_start
+    from meshgov.code.table_forms import rewrite_table_forms
+
+    parser = SqlParser()
+    try:
+        parsed = parser.parse(sql)
+    except (ParseError, TokenError):
+        return
+    tokens = parser._tokenizer.tokenize(sql)  # noqa: SLF001 - the same tokenizer
+    rewritten = rewrite_table_forms(tokens)
+    if rewritten is not None:
+        for tok in rewritten:
+            assert 0 <= tok.start <= tok.end < len(sql)
+    for stmt in parsed.statements:
+        start = node_start(stmt)
+        assert start is None or 0 <= start < len(sql)
+    try:
+        plain = [s for s in sqlglot.parse(sql, read="databricks") if s is not None]
+    except (ParseError, TokenError):
+        return
+    assert [s.sql() for s in plain] == [s.sql() for s in parsed.statements]
 
 
 # -- YAML readers ---------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Rule behaviour as data: every case of tests/code/rules/<rule>.yaml.
 
 A case gives SQL, optionally a domain config (meshgov.yaml content) and policy params, and
-the findings expected of the file's policy: ``[line, col]`` or ``{line, col, message}``
-(``message`` is a substring). ``expect: []`` is a passing case.
+the findings expected of the file's policy: ``[line, col]`` or ``{line, col, message, severity}``
+(``message`` is a substring; ``severity`` when it is not the policy's). ``expect: []`` is a
+passing case.
 """
 
 from __future__ import annotations
@@ -55,3 +56,6 @@ def test_rule_case(policy_id: str, case: dict[str, Any]) -> None:
         assert (f.location.line, f.location.column) == (line, col), f.message
         if message:
             assert message in f.message
+        severity = exp.get("severity") if isinstance(exp, dict) else None
+        if severity:
+            assert f.severity == severity, f.message

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError
 from sqlglot.tokens import Token, TokenType
 
 from meshgov.code.guard import check_tokens, may_need_check
+from meshgov.code.table_forms import rewrite_table_forms
 from meshgov.core.discovery import InputFile
 
 if TYPE_CHECKING:
@@ -188,7 +190,17 @@ class SqlParser:
         tokens = self._tokenizer.tokenize(text)
         if may_need_check(text):
             check_tokens(tokens)  # shapes sqlglot would parse in exponential time
-        results = self._parser.parse(tokens, text)
+        try:
+            results = self._parser.parse(tokens, text)
+        except ParseError:
+            rewritten = rewrite_table_forms(tokens)  # TABLE <name> forms sqlglot does not know
+            if rewritten is None:
+                raise
+            try:
+                results = self._parser.parse(rewritten, text)
+            except ParseError:
+                results = self._parser.parse(tokens, text)  # raise the error of the SQL as written
+            tokens = rewritten
         statements = tuple(r for r in results if r is not None)
         chunks = tuple(i for i, r in enumerate(results) if r is not None)
         return ParsedSQL(statements, tuple(tokens), chunks, len(results))

@@ -18,7 +18,7 @@ from meshgov.core.collect import InputBoundaries
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
 from meshgov.core.forkjoin import fork_map, in_item_order, plan_jobs, stripes
-from meshgov.core.model import Finding, Location, Policy, Subject
+from meshgov.core.model import SEVERITY_RANK, Finding, Location, Policy, Subject
 
 SQL_TYPES = frozenset({"sql", "dbt_model"})
 
@@ -219,10 +219,13 @@ def in_scope(policy: Policy, doc: CodeDocument) -> bool:
 
 
 def to_finding(v: Violation, doc: CodeDocument, policy: Policy) -> Finding:
+    severity = policy.severity
+    if v.severity_cap is not None and SEVERITY_RANK[v.severity_cap] < SEVERITY_RANK[severity]:
+        severity = v.severity_cap  # type: ignore[assignment]
     return Finding(
         policy_id=policy.id,
         kind="code",
-        severity=policy.severity,
+        severity=severity,
         message=v.message,
         remediation=policy.remediation,
         subject=Subject(subject_type(doc.input), v.subject_ref or doc.ref, doc.domain),

@@ -29,6 +29,7 @@ RULES: Mapping[str, str] = {
     "select_star": "meshgov.code.rules.select_star",
     "three_level_names": "meshgov.code.rules.three_level_names",
     "cross_domain": "meshgov.code.rules.cross_domain",
+    "cross_domain_write": "meshgov.code.rules.cross_domain_write",
     "forbidden_functions": "meshgov.code.rules.forbidden_functions",
     "grants": "meshgov.code.rules.grants",
     # dbt rules read CodeDocument.dbt (types dbt_model and dbt_node), see rules/dbt_common.py
@@ -61,6 +62,9 @@ class Violation:
     evidence: Mapping[str, Any] = field(default_factory=dict, hash=False)
     #: overrides the document's subject ref (e.g. a dbt model name)
     subject_ref: str | None = None
+    #: at most this severity (a rule's "cannot be checked" notes are warnings), never above
+    #: the policy's
+    severity_cap: str | None = None
 
 
 Check = Callable[["CodeDocument", "Policy", "EvalContext"], Iterable[Violation]]

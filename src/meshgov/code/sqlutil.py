@@ -8,7 +8,12 @@
 - the catalog and schema a statement runs in (``USE CATALOG``, ``USE SCHEMA``, ``USE a.b``);
 - function calls with the names they were written with;
 - projection stars (``SELECT *``, ``SELECT t.*``);
-- statements sqlglot keeps only as text (``exp.Command``), with their source text and offset.
+- statements sqlglot keeps only as text (``exp.Command``), with their source text and offset;
+- names given in other forms than a table name: ``IDENTIFIER('c.s.t')`` (a table ref with
+  ``via="identifier"``; ``IDENTIFIER(:param)`` and other run-time names are *unresolved*), the
+  table argument of a table-valued function ``f(TABLE(c.s.t))`` (``via="table-arg"``), and
+  Unity Catalog volume paths ``/Volumes/<catalog>/<schema>/<volume>/...`` read by
+  ``read_files(...)``, ``parquet.`/Volumes/...```, ``COPY INTO ... FROM``, ``LOAD DATA`` (*paths*).
 
 Names keep the case they were written in (naming rules look at the raw tree, never at a
 qualified/normalized one); comparisons elsewhere are case-insensitive, as in Unity Catalog.
@@ -35,7 +40,25 @@ _TARGET_OF: dict[type[exp.Expression], str] = {
     exp.Merge: "write",
     exp.Update: "write",
     exp.Delete: "write",
+    exp.Copy: "write",
+    exp.LoadData: "write",
 }
+#: what a statement does to the tables of role create/write/rename/other (``TableRef.verb``)
+_VERBS: dict[type[exp.Expression], str] = {
+    exp.Create: "CREATE", exp.Insert: "INSERT INTO", exp.Merge: "MERGE INTO", exp.Update: "UPDATE",
+    exp.Delete: "DELETE FROM", exp.Copy: "COPY INTO", exp.LoadData: "LOAD DATA INTO",
+    exp.AlterRename: "RENAME TO", exp.Drop: "DROP", exp.TruncateTable: "TRUNCATE", exp.Alter: "ALTER",
+    exp.Comment: "COMMENT ON", exp.Cache: "CACHE", exp.Use: "USE", exp.Grant: "GRANT ON",
+    exp.Revoke: "REVOKE ON", exp.Describe: "DESCRIBE",
+}
+#: verbs that change an object (a domain may do these only to its own catalogs)
+MODIFYING_VERBS = frozenset({"CREATE", "INSERT INTO", "MERGE INTO", "UPDATE", "DELETE FROM",
+                             "COPY INTO", "LOAD DATA INTO", "RENAME TO", "DROP", "TRUNCATE",
+                             "ALTER", "COMMENT ON", "GRANT ON", "REVOKE ON"})
+#: ``/Volumes/<catalog>/<schema>/<volume>/...`` (also ``dbfs:/Volumes/...``)
+_VOLUME_PATH = re.compile(r"^(?:dbfs:)?/Volumes/([^/\s]+)/([^/\s]+)/([^/\s]+)")
+#: one part of a name given as a string (``IDENTIFIER('`a`.b.c')``)
+_NAME_PART = re.compile(r"\s*(`(?:[^`]|``)*`|[^.`\s]+)\s*(\.|$)")
 _OTHER_PARENTS: tuple[type[exp.Expression], ...] = (
     exp.Drop, exp.TruncateTable, exp.Alter, exp.Comment, exp.Cache, exp.Use, exp.Grant,
     exp.Revoke, exp.Describe,
@@ -44,13 +67,18 @@ _OTHER_PARENTS: tuple[type[exp.Expression], ...] = (
 
 @dataclass(frozen=True)
 class TableRef:
-    node: exp.Table
+    #: the Table node (for ``via="table-arg"``: the argument's Column)
+    node: exp.Expression
     #: the name parts as written, outermost first: (catalog, schema, name), (schema, name), (name,)
     parts: tuple[str, ...]
     role: str  # create | write | rename | other | read
     statement: int
     create_kind: str = ""  # TABLE, VIEW... for role create
     temporary: bool = False
+    #: how the name is given: "" (a table name), "identifier" (IDENTIFIER('...')), "table-arg"
+    via: str = ""
+    #: what the statement does to it (INSERT INTO, DROP...; ``_VERBS``), "" for reads
+    verb: str = ""
 
     @property
     def name(self) -> str:
@@ -80,6 +108,31 @@ class CommandStmt:
 
 
 @dataclass(frozen=True)
+class PathRef:
+    """A Unity Catalog volume path read or written: it names a catalog and a schema."""
+
+    node: exp.Expression
+    path: str
+    catalog: str
+    schema: str
+    volume: str
+    role: str  # read | write | create
+    statement: int
+    verb: str = ""
+
+
+@dataclass(frozen=True)
+class UnresolvedRef:
+    """A table whose name is only known at run time (``IDENTIFIER(:param)``, ``IDENTIFIER(x)``)."""
+
+    node: exp.Expression
+    written: str  # the IDENTIFIER(...) call as written (sqlglot's rendering)
+    role: str
+    statement: int
+    verb: str = ""
+
+
+@dataclass(frozen=True)
 class StatementFacts:
     index: int
     node: exp.Expression
@@ -90,6 +143,8 @@ class StatementFacts:
     #: catalog / schema the statement runs in, as set by earlier USE statements (None: default)
     catalog: str | None
     schema: str | None
+    paths: tuple[PathRef, ...] = ()
+    unresolved: tuple[UnresolvedRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +156,12 @@ class DocFacts:
 
     def tables(self, *roles: str) -> list[TableRef]:
         return [t for s in self.statements for t in s.tables if not roles or t.role in roles]
+
+    def paths(self, *roles: str) -> list[PathRef]:
+        return [p for s in self.statements for p in s.paths if not roles or p.role in roles]
+
+    def unresolved(self, *roles: str) -> list[UnresolvedRef]:
+        return [u for s in self.statements for u in s.unresolved if not roles or u.role in roles]
 
     def context_of(self, statement: int) -> tuple[str | None, str | None]:
         s = self.statements[statement]
@@ -148,6 +209,101 @@ def _table_role(node: exp.Table) -> tuple[str, exp.Expression | None]:
                                                       "securable"):
         return "other", parent
     return "read", None
+
+
+_PART = r"`(?:[^`]|``)*`|[^.`\s]+"
+_DOTTED = re.compile(rf"\s*(?:{_PART})(?:\s*\.\s*(?:{_PART})){{0,2}}\s*")
+
+
+def name_parts(text: str) -> tuple[str, ...] | None:
+    """The parts of a name given as a string (``'`hr_prod`.raw.t'``), or None if it is not one."""
+    if not _DOTTED.fullmatch(text):
+        return None
+    return tuple(p[1:-1].replace("``", "`") if p.startswith("`") else p
+                 for p in re.findall(_PART, text))
+
+
+def string_value(node: exp.Expression | None) -> str | None:
+    """The value of a string literal or of a concatenation of string literals, else None."""
+    if isinstance(node, exp.Literal):
+        return str(node.this) if node.is_string else None
+    if isinstance(node, exp.DPipe):
+        left, right = string_value(node.this), string_value(node.expression)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, exp.Concat):
+        values = [string_value(e) for e in node.expressions]
+        return "".join(v for v in values if v is not None) if None not in values else None
+    return None
+
+
+def volume_of(path: str) -> tuple[str, str, str] | None:
+    """(catalog, schema, volume) of a ``/Volumes/...`` path, else None."""
+    m = _VOLUME_PATH.match(path.strip())
+    return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
+def _path_ref(node: exp.Expression, path: str | None, role: str, statement: int, verb: str = ""
+              ) -> PathRef | None:
+    where = volume_of(path) if path else None
+    if where is None or path is None:
+        return None
+    return PathRef(node, path.strip(), *where, role=role, statement=statement, verb=verb)
+
+
+def other_forms(node: exp.Table, statement: int
+                ) -> tuple[list[TableRef], list[PathRef], list[UnresolvedRef]] | None:
+    """Refs of a Table node that is not a plain name: IDENTIFIER(...), a table-valued function's
+    TABLE(...) and volume-path arguments, a volume path; None when it is none of these."""
+    this = node.args.get("this")
+    role, parent = _table_role(node)
+    verb = _VERBS.get(type(parent), "") if role != "read" else ""
+    identifier_arg: exp.Expression | None = None
+    if isinstance(this, exp.Anonymous) and str(this.this).upper() == "IDENTIFIER":
+        identifier_arg = (this.expressions or [None])[0]
+    elif (type(this) is exp.Identifier and not this.quoted and this.this.upper() == "IDENTIFIER"
+          and isinstance(node.parent, exp.Schema) and len(node.parent.expressions) == 1
+          and not isinstance(node.parent.expressions[0], (exp.Identifier, exp.Column,
+                                                           exp.ColumnDef))):
+        identifier_arg = node.parent.expressions[0]  # CREATE/INSERT INTO IDENTIFIER('...')
+    if identifier_arg is not None:
+        value = string_value(identifier_arg)
+        parts = name_parts(value) if value is not None else None
+        if parts is None:
+            written = f"IDENTIFIER({identifier_arg.sql(dialect='databricks')})"
+            return [], [], [UnresolvedRef(node, written, role, statement, verb)]
+        kind, temporary = _create_info(parent) if role == "create" else ("", False)
+        return [TableRef(node, parts, role, statement, kind, temporary, "identifier", verb)], [], []
+    if isinstance(this, exp.Func):  # a table-valued function: its TABLE(...) and path arguments
+        tables: list[TableRef] = []
+        paths: list[PathRef] = []
+        for arg in this.expressions if isinstance(this, exp.Anonymous) else this.args.values():
+            value = arg.expression if isinstance(arg, exp.Kwarg) else arg
+            if (isinstance(value, exp.Anonymous) and str(value.this).upper() == "TABLE"
+                    and len(value.expressions) == 1 and isinstance(value.expressions[0], exp.Column)):
+                col = value.expressions[0]
+                parts = tuple(p.name for p in col.parts)
+                if all(parts) and len(parts) <= 3:
+                    tables.append(TableRef(col, parts, "read", statement, via="table-arg"))
+            elif isinstance(value, exp.Expression):
+                ref = _path_ref(value, string_value(value), "read", statement)
+                if ref is not None:
+                    paths.append(ref)
+        return (tables, paths, []) if tables or paths else None
+    if type(this) is exp.Identifier:  # parquet.`/Volumes/...`, FROM '/Volumes/...' (COPY)
+        ref = _path_ref(node, this.this, role, statement, verb)
+        return ([], [ref], []) if ref is not None else None
+    return None
+
+
+def statement_paths(stmt: exp.Expression, statement: int) -> list[PathRef]:
+    """Volume paths a COPY INTO (``FROM '<path>'``) or a LOAD DATA (``INPATH '<path>'``) reads."""
+    if isinstance(stmt, exp.Copy):
+        sources = [f for f in stmt.args.get("files") or [] if isinstance(f, exp.Literal)]
+    elif isinstance(stmt, exp.LoadData):
+        sources = [stmt.args["inpath"]] if isinstance(stmt.args.get("inpath"), exp.Literal) else []
+    else:
+        return []
+    return [r for r in (_path_ref(f, string_value(f), "read", statement) for f in sources) if r]
 
 
 def _is_cte_ref(node: exp.Table, name: str) -> bool:
@@ -313,18 +469,28 @@ def analyze(doc: CodeDocument) -> DocFacts:
     search_from = 0
     for i, stmt in enumerate(doc.statements):
         tables: list[TableRef] = []
+        paths: list[PathRef] = statement_paths(stmt, i)
+        unresolved: list[UnresolvedRef] = []
         raw_tables, functions, stars, has_with = interesting_nodes(stmt)
         for node in raw_tables:
             parts = table_parts(node)
-            if parts is None:
-                continue
+            if parts is None or (len(parts) == 1 and _maybe_other_form(parts[0])):
+                other = other_forms(node, i)
+                if other is not None:
+                    tables.extend(other[0])
+                    paths.extend(other[1])
+                    unresolved.extend(other[2])
+                    continue
+                if parts is None:
+                    continue
             role, parent = _table_role(node)
             if has_with and len(parts) == 1 and role == "read" and _is_cte_ref(node, parts[0]):
                 continue
             kind, temporary = _create_info(parent) if role == "create" else ("", False)
-            tables.append(TableRef(node, parts, role, i, kind, temporary))
+            verb = _VERBS.get(type(parent), "") if role != "read" else ""
+            tables.append(TableRef(node, parts, role, i, kind, temporary, verb=verb))
         statements.append(StatementFacts(i, stmt, tuple(tables), tuple(functions), tuple(stars),
-                                         catalog, schema))
+                                         catalog, schema, tuple(paths), tuple(unresolved)))
         if isinstance(stmt, exp.Command):
             cmd_text, offset = _command_text(doc, i, stmt, search_from)
             if offset is not None:
@@ -338,6 +504,11 @@ def analyze(doc: CodeDocument) -> DocFacts:
     temp = frozenset(t.name.lower() for s in statements for t in s.tables
                      if t.role == "create" and t.temporary)
     return DocFacts(tuple(statements), tuple(commands), temp)
+
+
+def _maybe_other_form(name: str) -> bool:
+    """A one-part name that may be IDENTIFIER('...') misparsed, or a quoted volume path."""
+    return name.upper() == "IDENTIFIER" or "/Volumes/" in name
 
 
 def resolve_name(ref: TableRef, facts: DocFacts, default_catalog: str | None

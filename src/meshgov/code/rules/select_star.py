@@ -36,8 +36,11 @@ def check(doc: CodeDocument, policy: Policy, ctx: EvalContext) -> Iterable[Viola
                 continue
             line, col = doc.position(node)
             shown = node.sql(dialect="databricks")
+            start = node.meta.get("start") if node.meta else None
+            table_query = start is not None and doc.text[start:start + 5].upper() == "TABLE"
             yield Violation(
-                message=f"SELECT {shown} : list the columns explicitly",
+                message="TABLE <name> is SELECT * : list the columns explicitly" if table_query
+                else f"SELECT {shown} : list the columns explicitly",
                 line=line,
                 column=col,
                 content=f"{shown} {_context(node)}",
