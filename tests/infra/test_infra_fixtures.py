@@ -20,8 +20,9 @@ def test_fixture_findings_exact(engine: str) -> None:
                    f.subject.type] for f in report.findings)
     assert rows == EXPECTED
     assert report.run.engine == engine
-    # files: 2 plans, 6 specs, 2 bundles (one with 3 included files, each an input), 1 ARM template
-    assert report.run.inputs == 14
+    # files: 3 plans, 6 specs, 2 bundles (one with 3 included files, each an input), 1 ARM
+    # template, 4 Terraform sources (main.tf, its local module main.tf, 2 tfvars)
+    assert report.run.inputs == 19
 
 
 def test_compliant_plan_has_no_findings() -> None:

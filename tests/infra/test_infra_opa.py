@@ -37,7 +37,7 @@ def _resources() -> list:
 
     inputs = discover([ROOT / "fixtures" / "infra", ROOT / "fixtures" / "domains" / "sales" / "infra"],
                       ROOT, kinds=("infra",))
-    resources, errors = load_resources(inputs, context("regorus"))
+    resources, errors, _notes = load_resources(inputs, context("regorus"))
     assert not errors
     return resources
 

@@ -49,7 +49,7 @@ def _fixture_resources() -> list:
 
     inputs = discover([ROOT / "fixtures" / "infra", ROOT / "fixtures" / "domains" / "sales" / "infra"],
                       ROOT, kinds=("infra",))
-    resources, errors = load_resources(inputs, context(ENGINES[0]))
+    resources, errors, _notes = load_resources(inputs, context(ENGINES[0]))
     assert not errors
     return resources
 

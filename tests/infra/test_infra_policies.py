@@ -94,7 +94,7 @@ def test_differential_all_engines_identical() -> None:
         index[pid] += 1
     inputs = discover([ROOT / "fixtures" / "infra", ROOT / "fixtures" / "domains" / "sales" / "infra"],
                       ROOT, kinds=("infra",))
-    fixture_resources, errors = load_resources(inputs, context(ENGINES[0]))
+    fixture_resources, errors, _notes = load_resources(inputs, context(ENGINES[0]))
     assert not errors
     resources.extend(fixture_resources)
     keys = {engine: finding_keys(run(resources, engine)) for engine in ENGINES}

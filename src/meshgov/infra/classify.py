@@ -10,6 +10,10 @@ and for ``*.json`` at most the first 4 KiB are read.
 - ``*.json`` whose head has ``"terraform_version"`` or ``"resource_changes"`` (``terraform
   show -json``)                                                   -> terraform_plan
 - ``*.json`` whose head has ``deploymentTemplate.json#``          -> arm_template
+- ``*.tf``                                                        -> terraform_hcl
+- ``terraform.tfvars``, ``*.auto.tfvars`` (the files Terraform loads itself)
+                                                                  -> terraform_vars
+  (both evaluated per module directory: a changed file re-evaluates its module)
 - ``*.yml`` / ``*.yaml`` / ``*.json`` that the nearest ``databricks.yml`` above it includes
   (one of its ``include:`` patterns matches the file; before any rule above for JSON)
                                                                   -> databricks_bundle_include
@@ -56,8 +60,16 @@ def _head(path: Path) -> bytes:
         return b""
 
 
+#: Terraform sources, evaluated per module directory (meshgov.infra.normalize.hcl)
+HCL_TYPES = frozenset({"terraform_hcl", "terraform_vars"})
+
+
 def classify(path: Path) -> str | None:
     name = path.name.lower()
+    if name.endswith(".tf"):
+        return "terraform_hcl"
+    if name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
+        return "terraform_vars"
     if name in BUNDLE_NAMES:
         return "databricks_bundle"
     if name.endswith((".yml", ".yaml")):

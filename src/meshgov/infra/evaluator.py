@@ -8,6 +8,7 @@ least one resource and one infra policy.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from meshgov.core.errors import EngineError
 from meshgov.core.forkjoin import fork_map, in_item_order, plan_jobs, stripes
 from meshgov.core.model import Finding, Location, Policy, Severity, Subject, fingerprint
 from meshgov.infra.normalize.errors import NormalizeError
+from meshgov.infra.classify import HCL_TYPES
 from meshgov.infra.normalize.files import bundle_inputs, load_input
 from meshgov.infra.redact import redact_text, redact_value
 from meshgov.infra.resource import Resource
@@ -25,6 +27,8 @@ from meshgov.infra.resource import Resource
 #: report subject type of an input file that could not be read
 INPUT_SUBJECTS: Mapping[str, str] = {
     "terraform_plan": "terraform_resource",
+    "terraform_hcl": "terraform_resource",
+    "terraform_vars": "terraform_resource",
     "databricks_bundle": "bundle",
     "arm_template": "arm_resource",
     "databricks_cluster_spec": "cluster",
@@ -69,6 +73,9 @@ def _finding(res: Resource, policy: Policy, severity: Severity, result: Any,
     for key in ("target", "workspace", "job"):
         if key in res.context:
             evidence[key] = res.context[key]
+    location, also = _location(res, evidence.get("field"))
+    if also:
+        evidence["attribute_at"] = also  # the .tf attribute a .tfvars value reached
     # built once with its fingerprint (what Finding.with_fingerprint computes, without the copy)
     return Finding(
         policy_id=policy.id,
@@ -77,10 +84,20 @@ def _finding(res: Resource, policy: Policy, severity: Severity, result: Any,
         message=msg,
         remediation=policy.remediation,
         subject=Subject(res.subject_type, res.address, domain),
-        location=Location(res.source.path, res.source.line),
+        location=location,
         evidence=evidence,
         fingerprint=fingerprint(policy.id, res.address, str(evidence.get("field", "")), msg),
     )
+
+
+def _location(res: Resource, field: Any) -> tuple[Location, str]:
+    """The resource's line, or the line of the attribute a finding names (HCL sources), and
+    the other place that decides it ("" if none)."""
+    if res.field_locations and isinstance(field, str):
+        where = res.field_locations.get(field.split(".", 1)[0].split("[", 1)[0])
+        if where is not None:
+            return Location(where[0], where[1]), where[2]
+    return Location(res.source.path, res.source.line), ""
 
 
 def to_findings(res: Resource, value: Any, by_id: Mapping[str, Policy],
@@ -140,25 +157,48 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
     return EvalResult(findings=findings, inputs=len(resources), engine=engine.name)
 
 
-def load_resources(inputs: Sequence[InputFile], ctx: EvalContext) -> tuple[list[Resource], list[Finding]]:
+def load_resources(inputs: Sequence[InputFile], ctx: EvalContext
+                   ) -> tuple[list[Resource], list[Finding], list[str]]:
+    """Resources of the inputs, MG-INPUT findings of the unreadable ones, and notes."""
     resources: list[Resource] = []
     findings: list[Finding] = []
-    for inp in bundle_inputs(inputs):  # a bundle's included file is evaluated with its bundle
-        try:
+    notes: list[str] = []
+    hcl = [i for i in inputs if i.type in HCL_TYPES]
+    for inp in bundle_inputs([i for i in inputs if i.type not in HCL_TYPES]):
+        try:  # a bundle's included file is evaluated with its bundle
             resources.extend(load_input(inp))
         except NormalizeError as err:
             findings.append(input_finding(inp, err, ctx.config.domain))
         except RecursionError:
             findings.append(input_finding(inp, NormalizeError("input nested too deeply"), ctx.config.domain))
-    return resources, findings
+    if hcl:
+        from meshgov.infra.normalize.hcl import load_sources  # noqa: PLC0415 - only for .tf inputs
+
+        loaded, errors = load_sources(hcl)
+        findings.extend(input_finding(inp, err, ctx.config.domain) for inp, err in errors)
+        # a plan in a module's directory is its exact truth: it wins for the addresses it covers
+        planned = {(posixpath.dirname(r.source.path or ""), r.address) for r in resources
+                   if r.source.format == "terraform_plan"}
+        kept = [r for r, root in zip(loaded.resources, loaded.roots)
+                if ("" if root == "." else root, r.address) not in planned]
+        if len(kept) < len(loaded.resources):
+            notes.append(f"infra: {len(loaded.resources) - len(kept)} Terraform resources are also in a "
+                         "plan: the plan's values are evaluated for them (it is the exact truth)")
+        resources.extend(kept)
+        if loaded.unknown:
+            notes.append(f"infra: {loaded.unknown} attributes of Terraform sources are not known "
+                         "without a plan (data sources, other resources, functions): no rule fails on them")
+        notes.extend(f"infra: {n}" for n in loaded.notes)
+    return resources, findings, notes
 
 
 def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
-    resources, findings = load_resources(inputs, ctx)
+    resources, findings, extra = load_resources(inputs, ctx)
     result = evaluate_resources(resources, ctx)
     notes: tuple[str, ...] = ()
     if resources:
         notes = (f"infra: {len(resources)} resources from {len(inputs)} files"
                  + (f" evaluated with {result.engine}" if result.engine else ""),)
+    notes += tuple(extra)
     return EvalResult(findings=tuple(findings) + result.findings, notes=notes,
                       inputs=len(inputs), engine=result.engine)

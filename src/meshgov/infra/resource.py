@@ -57,6 +57,10 @@ class Resource:
     subject_type: str = "workspace"
     #: string values that must never be copied into a finding (after_sensitive, secrets)
     sensitive: frozenset[str] = frozenset()
+    #: top-level attribute -> (path, line, also) that decides it, when the source knows (HCL:
+    #: the attribute's line in its .tf file; or the .tfvars line a variable's value came from,
+    #: ``also`` then naming the attribute's own place, ``main.tf:26``)
+    field_locations: Mapping[str, tuple[str, int, str]] = field(default_factory=dict, hash=False)
 
     def to_input(self) -> dict[str, Any]:
         return {

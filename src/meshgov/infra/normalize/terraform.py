@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from meshgov.infra.normalize import shapes
@@ -142,21 +143,30 @@ def from_plan(text: str, path: str) -> list[Resource]:
             _strings(v, sensitive)
         unknown_flags: list[tuple[str, Any]] = []
         _flagged(change.get("after_unknown"), after, "", unknown_flags)
-        unknown = tuple(sorted(p for p, _ in unknown_flags))
-        spec = _spec(str(rc.get("type")), rtype, after, address)
-        for p in unknown:
-            if "." not in p and p not in spec and (p.endswith("_id") or p in ("owner",)):
-                spec[p] = UNKNOWN_VALUE
         line = lines.get(address)
-        out.extend(make_resources(
-            rtype, address, spec,
+        out.extend(resources_of(
+            str(rc.get("type")), address, after, tuple(sorted(p for p, _ in unknown_flags)),
             source=SourceRef("terraform_plan", path, line),
-            subject_type="terraform_resource",
-            line_of=lambda _p, _l=line: _l,
             context={"terraform_type": rc.get("type"), "actions": list(map(str, actions))},
-            unknown=_rest_paths(unknown),
-            sensitive=frozenset(sensitive),
-        ))
+            sensitive=frozenset(sensitive)))
+    return out
+
+
+def resources_of(tf_type: str, address: str, after: Mapping[str, Any], unknown: tuple[str, ...], *,
+                 source: SourceRef, context: Mapping[str, Any], sensitive: frozenset[str] = frozenset(),
+                 field_locations: Mapping[str, tuple[str, int, str]] | None = None) -> list[Resource]:
+    """The resources of one Terraform resource instance: its attributes as a plan's
+    ``change.after`` shapes them, ``unknown`` its after_unknown paths (plan or HCL)."""
+    rtype = TF_TYPES[tf_type]
+    spec = _spec(tf_type, rtype, after, address)
+    for p in unknown:
+        if "." not in p and p not in spec and (p.endswith("_id") or p in ("owner",)):
+            spec[p] = UNKNOWN_VALUE
+    out = make_resources(rtype, address, spec, source=source, subject_type="terraform_resource",
+                         line_of=lambda _p, _l=source.line: _l, context=context,
+                         unknown=_rest_paths(unknown), sensitive=sensitive)
+    if field_locations:
+        out = [replace(r, field_locations=field_locations) if r.address == address else r for r in out]
     return out
 
 

@@ -1,0 +1,180 @@
+"""Terraform as written: *.tf, *.tfvars and local modules give the findings their plan gives.
+
+fixtures/infra/hcl is a module with variables, terraform.tfvars and a *.auto.tfvars that
+overrides it, locals, count, for_each, a data source, another resource's attribute and a local
+module; fixtures/infra/hcl_plan/plan.json is its plan (what `terraform show -json` gives for it).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from meshgov.infra.normalize.errors import NormalizeError
+from meshgov.infra.normalize.hcl import load_module
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "infra"
+HCL = FIXTURES / "hcl"
+PLAN = FIXTURES / "hcl_plan" / "plan.json"
+
+
+def _report(run_cli: Any, *paths: Path, fmt: str = "json") -> tuple[int, Any]:
+    code, out, _err = run_cli("check", *map(str, paths), "--kinds", "infra", "--format", fmt)
+    return code, (json.loads(out) if fmt == "json" else out)
+
+
+def _keys(report: Any) -> list[tuple[str, str, str]]:
+    return sorted((f["policy_id"], f["subject"]["ref"], f["severity"]) for f in report["findings"])
+
+
+def test_hcl_directory_gives_the_findings_of_its_plan(run_cli: Any) -> None:
+    code_hcl, hcl = _report(run_cli, HCL)
+    code_plan, plan = _report(run_cli, PLAN)
+    assert code_hcl == code_plan == 1
+    assert _keys(hcl) == _keys(plan)
+    assert len(_keys(hcl)) == 7
+    assert not [f for f in hcl["findings"] if f["policy_id"] == "MG-INPUT"]
+
+
+def test_positions_point_at_the_attribute_or_the_tfvars_line(run_cli: Any) -> None:
+    _code, report = _report(run_cli, HCL)
+    where = {(f["policy_id"], f["subject"]["ref"]): f for f in report["findings"]}
+    bi = where[("MG-I-001", "databricks_sql_endpoint.bi")]
+    # prod.auto.tfvars is loaded after terraform.tfvars: its 3X-Large wins, and both places show
+    assert (bi["location"]["path"].endswith("prod.auto.tfvars"), bi["location"]["line"]) == (True, 2)
+    assert bi["evidence"]["attribute_at"].endswith("main.tf:25")
+    idle = where[("MG-I-010", "databricks_cluster.etl[0]")]
+    assert idle["location"]["path"].endswith("terraform.tfvars") and idle["location"]["line"] == 2
+    timeout = where[("MG-I-021", 'databricks_job.nightly["returns"]')]
+    assert timeout["location"]["path"].endswith("main.tf") and timeout["location"]["line"] == 47
+    module = where[("MG-I-001", "module.adhoc.databricks_sql_endpoint.this")]
+    assert module["location"]["path"].endswith("modules/warehouse/main.tf")
+    assert module["location"]["line"] == 12
+    assert "2X-Large" in module["message"]
+
+
+def test_unknown_values_fail_no_rule_and_are_counted(run_cli: Any) -> None:
+    _code, report = _report(run_cli, HCL)
+    ids = {f["policy_id"] for f in report["findings"]}
+    assert "MG-I-017" not in ids  # policy_id = databricks_cluster_policy.etl.id: unknown, not unset
+    notes = " ".join(report["run"].get("notes") or report.get("notes") or [])
+    assert "4 attributes of Terraform sources are not known" in notes
+
+
+@pytest.mark.parametrize("changed", ["main.tf", "terraform.tfvars", "prod.auto.tfvars"])
+def test_one_changed_file_is_evaluated_in_its_module(run_cli: Any, changed: str) -> None:
+    _code, whole = _report(run_cli, HCL)
+    _code, one = _report(run_cli, HCL / changed)
+    assert _keys(one) == _keys(whole)
+
+
+def test_a_changed_module_file_alone_is_its_module_on_its_defaults(run_cli: Any) -> None:
+    _code, report = _report(run_cli, HCL / "modules" / "warehouse" / "main.tf")
+    refs = {f["subject"]["ref"] for f in report["findings"]}
+    assert refs <= {"databricks_sql_endpoint.this"}  # size defaults to Small: nothing to report
+    assert not [f for f in report["findings"] if f["policy_id"] == "MG-I-001"]
+
+
+def test_a_module_dir_and_its_caller_are_evaluated_once(run_cli: Any) -> None:
+    _code, both = _report(run_cli, HCL / "main.tf", HCL / "modules" / "warehouse" / "main.tf")
+    _code, whole = _report(run_cli, HCL)
+    assert _keys(both) == _keys(whole)
+
+
+def test_the_plan_wins_for_what_it_covers(run_cli: Any, tmp_path: Path) -> None:
+    repo = tmp_path / "tf"
+    shutil.copytree(HCL, repo)
+    shutil.copy(PLAN, repo / "plan.json")
+    _code, report = _report(run_cli, repo)
+    assert _keys(report) == _keys(_report(run_cli, PLAN)[1])
+    assert all(f["location"]["path"].endswith("plan.json") for f in report["findings"])
+    notes = " ".join(report["run"].get("notes") or report.get("notes") or [])
+    assert "6 Terraform resources are also in a plan" in notes
+
+
+def test_a_syntax_error_is_mg_input_and_the_rest_is_evaluated(run_cli: Any, tmp_path: Path) -> None:
+    repo = tmp_path / "tf"
+    shutil.copytree(HCL, repo)
+    (repo / "broken.tf").write_text('resource "databricks_cluster" "x" {\n  num_workers = \n}\n')
+    code, report = _report(run_cli, repo)
+    assert code == 1
+    errors = [f for f in report["findings"] if f["policy_id"] == "MG-INPUT"]
+    assert len(errors) == 1
+    assert errors[0]["location"]["path"].endswith("broken.tf")
+    assert errors[0]["location"]["line"] in (2, 3)
+    assert "invalid HCL" in errors[0]["message"]
+    assert len(report["findings"]) == 8  # the 7 of the module are still there
+
+
+def test_a_secret_in_hcl_is_never_copied(run_cli: Any, tmp_path: Path) -> None:
+    secret = "SuperSecretAccountKey0123456789=="
+    (tmp_path / "main.tf").write_text(f'''
+resource "databricks_cluster" "leaky" {{
+  cluster_name            = "leaky"
+  autotermination_minutes = 30
+  spark_conf = {{
+    "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net" = "{secret}"
+  }}
+  spark_env_vars = {{
+    DB_PASSWORD = "{secret}"
+  }}
+}}
+''')
+    for fmt in ("json", "text", "sarif", "junit", "github", "markdown", "html"):
+        code, out, _err = run_cli("check", str(tmp_path), "--kinds", "infra", "--format", fmt)
+        assert code == 1, fmt
+        assert secret not in out, fmt
+    _code, report = _report(run_cli, tmp_path)
+    fields = {f["evidence"].get("field") for f in report["findings"] if f["policy_id"] == "MG-I-016"}
+    assert fields == {"spark_conf.spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net",
+                      "spark_env_vars.DB_PASSWORD"}
+    lines = {f["location"]["line"] for f in report["findings"] if f["policy_id"] == "MG-I-016"}
+    assert lines == {5, 8}
+
+
+def test_functions_conditionals_and_remote_modules_are_unknown(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('''
+variable "big" { default = true }
+resource "databricks_sql_endpoint" "w" {
+  name           = upper("w")
+  cluster_size   = var.big ? "4X-Large" : "Small"
+  auto_stop_mins = 10
+}
+module "remote" {
+  source = "databricks/examples/databricks"
+}
+''')
+    result = load_module(tmp_path, ".")
+    (res,) = result.resources
+    assert "cluster_size" not in res.spec and "name" not in res.spec
+    assert {"cluster_size", "name"} <= set(res.unknown)
+    assert any("not a local module" in n for n in result.notes)
+
+
+HCL_PIECES = ['resource "databricks_cluster" "c" {', 'resource "databricks_sql_endpoint" "w" {', "}",
+              "{", "num_workers = 2", 'cluster_size = "2X-Large"', "count = 2", "count = var.n",
+              'for_each = { a = 1 }', "for_each = toset([\"a\"])", "x = var.missing", "y = local.z",
+              'locals { z = "${local.z}" }', 'variable "n" { default = 3 }', "autoscale {",
+              'module "m" { source = "./m" }', 'module "self" { source = "./" }', "=", '"', "${",
+              "each.key", "count.index", "[", "]", "\n", "# c", "/* c */", "<<EOF\nx\nEOF", "\x00"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(HCL_PIECES), max_size=30).map("\n".join))
+def test_hcl_like_input_never_crashes(tmp_path: Path, text: str) -> None:
+    """Whatever the text, a module directory is evaluated or its file is an error: no crash."""
+    for old in tmp_path.glob("*.tf"):
+        old.unlink()
+    (tmp_path / "main.tf").write_text(text)
+    result = load_module(tmp_path, ".")
+    for err in result.errors:
+        assert isinstance(err, NormalizeError) and err.path == "main.tf"
+    for res in result.resources:
+        json.dumps(res.to_input())
