@@ -20,6 +20,7 @@ BENCHES: tuple[tuple[str, list[str], list[str]], ...] = (
     ("code_bench.py", [], ["--sizes", "50", "--runs", "1", "--sqlfluff-sample", "10", "--one-runs", "3"]),
     ("hook_bench.py", [], ["--models", "50", "--runs", "3"]),
     ("infra_bench.py", ["--engines", "regorus,regopy,opa,conftest"], ["--sizes", "100,1000", "--runs", "1"]),
+    ("hcl_bench.py", [], ["--resources", "100", "--runs", "1"]),
     ("data_bench.py", [], ["--rows", "20000", "--runs", "1", "--backends", "files,sqlite"]),
     ("audit_bench.py", [], ["--workspaces", "2", "--objects", "200", "--runs", "1", "--rss"]),
 )
