@@ -20,9 +20,9 @@ from meshgov.core import builtin
 from meshgov.core.catalog import Catalog, load_catalog
 from meshgov.core.config import DomainConfig, default_config, find_config, load_config
 from meshgov.core.context import EvalContext, EvalResult, RunOptions
-from meshgov.core.discovery import InputFile, discover, missing_paths
+from meshgov.core.discovery import InputFile, discover, display_path, missing_paths
 from meshgov.core.errors import UsageError
-from meshgov.core.model import KINDS, Finding, Policy, Report, RunInfo, utc_now
+from meshgov.core.model import KINDS, Finding, Location, Policy, Report, RunInfo, Subject, utc_now
 from meshgov.core.waivers import apply_waivers
 
 #: kind -> "module:function" evaluating that kind: (inputs, ctx) -> EvalResult
@@ -79,7 +79,9 @@ def evaluate(
     inputs = discover(path_list, cfg.root, cfg.exclude, opts.kinds)
     opts = needed_kinds(opts, inputs, path_list)
     catalog = load_catalog(cfg, opts.kinds)
-    return run(cfg, catalog, inputs, opts, started=started)
+    unread = [p for p in path_list if p.is_file() and p.resolve() not in {i.path.resolve() for i in inputs}
+              and p.name != "meshgov.yaml"]
+    return run(cfg, catalog, inputs, opts, started=started, unread=unread)
 
 
 def needed_kinds(opts: RunOptions, inputs: Sequence[InputFile], paths: Sequence[Path]) -> RunOptions:
@@ -103,8 +105,12 @@ def run(
     *,
     started: str | None = None,
     extra_findings: Sequence[Finding] = (),
+    unread: Sequence[Path] = (),
 ) -> Report:
-    """Evaluate already-discovered inputs (the gate and the audit call this directly)."""
+    """Evaluate already-discovered inputs (the gate and the audit call this directly).
+
+    ``unread``: files named explicitly that no kind reads: a note each (MG-SKIPPED under
+    ``opts.strict``), as are inputs of a kind while no policy of that kind is in force."""
     started = started or utc_now()
     ctx = EvalContext(config=cfg, catalog=catalog, options=opts)
     findings: list[Finding] = list(catalog.findings) + list(extra_findings)
@@ -112,12 +118,19 @@ def run(
     engines: list[str] = []
     extras: dict[str, Any] = {}
     n_inputs = 0
+    #: (what is not checked, the path it concerns)
+    skipped: list[tuple[str, str]] = [
+        (f"not read: {display_path(p, cfg.root)} (meshgov has no reader for this file type)",
+         display_path(p, cfg.root)) for p in unread]
     for kind in KINDS:
         if kind not in opts.kinds:
             continue
         kind_inputs = [i for i in inputs if i.kind == kind]
         if not kind_inputs and kind in INPUT_DRIVEN:
             continue
+        if kind_inputs and kind in INPUT_DRIVEN and not ctx.policies(kind):
+            skipped.append((f"{kind}: {len(kind_inputs)} input(s) but no {kind} policy is in force: "
+                            "not checked", kind_inputs[0].rel))
         result = _evaluator(kind)(kind_inputs, ctx)
         findings.extend(result.findings)
         notes.extend(result.notes)
@@ -125,6 +138,9 @@ def run(
         if result.engine:
             engines.append(result.engine)
         extras.update(result.extras)
+    notes.extend(text for text, _ in skipped)
+    if opts.strict:
+        findings.extend(skipped_finding(text, where, cfg.domain) for text, where in skipped)
     config_path = cfg.path.name if cfg.path else "meshgov.yaml"
     findings = apply_waivers(
         findings,
@@ -222,3 +238,18 @@ def scope_waiver_findings(findings: Sequence[Finding], inputs: Sequence[InputFil
                 continue
         out.append(f)
     return out
+
+
+def skipped_finding(text: str, where: str, domain: str | None) -> Finding:
+    """MG-SKIPPED (--strict): something of the run was not checked."""
+    meta = builtin.META_POLICIES[builtin.SKIPPED]
+    return Finding(
+        policy_id=meta.id,
+        kind="code",
+        severity="error",
+        message=text,
+        remediation=meta.remediation,
+        subject=Subject("config", where, domain),
+        location=Location(where),
+        evidence={},
+    ).with_fingerprint(text)

@@ -155,6 +155,10 @@ def eval_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Processes for evaluating large inputs: hundreds of SQL files or dbt "
                      "models, a plan of thousands of resources; for audit, the workers evaluating "
                      "workspaces (default: one per CPU, at most 4; 1: this process only)."),
+        click.option("--strict", is_flag=True,
+                     help="Fail (MG-SKIPPED) when something is not checked: a file given here that "
+                     "meshgov has no reader for, or inputs of a kind no policy of that kind checks "
+                     "(without it: a note in the report)."),
         click.option("--verbose", "-v", is_flag=True, help="Progress on standard error."),
     ]
     for d in reversed(decorators):
@@ -188,6 +192,7 @@ def build_options(mode: str, explicit_files: bool, **kw: Any) -> Any:
         explicit_files=explicit_files,
         data=kw.get("data"),
         jobs=kw.get("jobs"),
+        strict=bool(kw.get("strict")),
         progress=progress,
     )
 

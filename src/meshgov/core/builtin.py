@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from meshgov.core.model import Policy
 
 INPUT = "MG-INPUT"
+SKIPPED = "MG-SKIPPED"
 SUPPRESS = "MG-SUPPRESS"
 GOV_LOOSEN = "MG-GOV-001"
 GOV_OVERRIDE = "MG-GOV-002"
@@ -56,6 +57,18 @@ _META = (
         enforced=True,
         description="Disabling or redefining a global policy id locally has no effect.",
         remediation="Use a waiver with a reason, an owner and an expiry instead.",
+        rule="meta",
+    ),
+    Policy(
+        id=SKIPPED,
+        kind="code",
+        title="Nothing is skipped in silence (--strict)",
+        severity="error",
+        description="Under --strict: a file given on the command line that meshgov has no reader "
+        "for, or inputs of a kind while no policy of that kind is in force. Without --strict the "
+        "same is a note of the report.",
+        remediation="Check the file type (see the supported inputs), enable policies of that "
+        "kind, or run without --strict.",
         rule="meta",
     ),
     Policy(

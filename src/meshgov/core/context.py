@@ -32,6 +32,8 @@ class RunOptions:
     today: _dt.date | None = None  # waiver expiry reference (tests inject it)
     #: processes for CPU-bound evaluation of large inputs (None: one per CPU, at most 4; 1: none)
     jobs: int | None = None
+    #: what is not checked (an unread file, inputs of a kind without policies) fails the run
+    strict: bool = False
     progress: Callable[[str], None] | None = field(default=None, compare=False)
 
     def reference_date(self) -> _dt.date:

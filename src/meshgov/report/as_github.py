@@ -2,8 +2,8 @@
 
 ``::error file=PATH,line=L,col=C,title=POLICY-ID title::message`` (``warning`` and ``notice``
 by severity). Values are escaped as the Actions runner expects: in the message ``%``, ``\\r``,
-``\\n``; in properties also ``:`` and ``,``. Waived findings are not annotated; a last plain
-line gives the summary (plain lines are only logged).
+``\\n``; in properties also ``:`` and ``,``. Waived findings are not annotated; each report note is a ``::notice`` without a file;
+a last plain line gives the summary (plain lines are only logged).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def render(report: Report, *, color: bool = False) -> str:
     titles = {p.id: p.title for p in report.policies}
     lines = [annotation(f, titles.get(f.policy_id, "")) for f in sort_findings(report.findings)
              if not f.waived]
+    # notes (what the run did not check, among others) are notices without a file
+    lines += [f"::notice title=meshgov note::{escape_data(n)}" for n in report.notes]
     s = report.summary()
     status = "passed" if s["passed"] else "FAILED"
     lines.append(

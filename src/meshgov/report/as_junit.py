@@ -7,7 +7,9 @@
   it an ``<error>``); the failure's ``type`` is ``POLICY:severity`` and says whether the finding
   blocks under ``--fail-on`` (``:blocking``), so a reporter can tell a warning from a gate failure;
 - a case whose findings are all waived is ``<skipped>`` with the waiver; waived findings next to
-  open ones are listed in ``<system-out>``.
+  open ones are listed in ``<system-out>``;
+- the report's notes (what was not checked, among others) are the ``<system-out>`` of the suite
+  of the kind they name (others: the first suite).
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ def to_element(report: Report) -> ET.Element:
                         f"expires {w.expires}" if w.expires else "") if x) + ")"
                 ET.SubElement(case, "skipped", message=_clean(msg))
                 counts["skipped"] += 1
+        notes = [n for n in report.notes if n.startswith(f"{kind}:")
+                 or (kind == KINDS[0] and not any(n.startswith(f"{k}:") for k in KINDS))]
+        if notes:  # what the run did not check, among others: visible to the reporter
+            ET.SubElement(suite, "system-out").text = _clean("\n".join(f"note: {n}" for n in notes))
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
