@@ -15,8 +15,15 @@ import rego.v1
 deny contains r if {
 	input.type == "workspace"
 	access := object.get(input.spec, "public_network_access", null)
+	access != null
 	access != "Disabled"
 	r := {"msg": data.meshgov.lib.fmt(["workspace allows public network access (publicNetworkAccess: ", access, ")"]), "resource": input.address, "field": "public_network_access"}
+}
+
+deny contains r if {
+	input.type == "workspace"
+	object.get(input.spec, "public_network_access", null) == null
+	r := {"msg": "workspace allows public network access (publicNetworkAccess is not set: Azure's default is Enabled)", "resource": input.address, "field": "public_network_access"}
 }
 
 warn contains r if {

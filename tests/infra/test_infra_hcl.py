@@ -178,3 +178,15 @@ def test_hcl_like_input_never_crashes(tmp_path: Path, text: str) -> None:
         assert isinstance(err, NormalizeError) and err.path == "main.tf"
     for res in result.resources:
         json.dumps(res.to_input())
+
+
+def test_a_module_cycle_and_a_huge_count_end(tmp_path: Path) -> None:
+    """A module that calls itself (with count) or a count of a billion would never end."""
+    (tmp_path / "main.tf").write_text(
+        'variable "n" { default = 3 }\n'
+        'module "self" {\n  source = "./"\n  count = var.n\n}\n'
+        'module "again" {\n  source = "./"\n  count = var.n\n}\n'
+        'resource "databricks_cluster" "c" {\n  count = 1000000000\n  num_workers = 2\n}\n')
+    result = load_module(tmp_path, ".")
+    assert any("a cycle" in n for n in result.notes)
+    assert [r.address for r in result.resources if r.type == "cluster"] == ["databricks_cluster.c"]

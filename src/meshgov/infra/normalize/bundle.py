@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from meshgov.infra.normalize.build import make_resources
+from meshgov.infra.normalize.defaults import BUNDLE_TYPES, with_defaults
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.normalize.includes import with_includes
 from meshgov.infra.positions import FileLines, Located
@@ -110,6 +111,8 @@ def _resources(where: FileLines, path: str, tname: str | None, group: str, rtype
         raise NormalizeError(f"bundle: resources.{group}.{key} must be a mapping",
                              at[1] if at else None, path=at[0] if at else None)
     body = dict(spec)
+    if group in BUNDLE_TYPES:  # deployed through the Terraform provider: its defaults apply
+        body = with_defaults(BUNDLE_TYPES[group], body, blocks_as_lists=False)
     if rtype == "job" and run_as and "run_as" not in body:
         body["run_as"] = run_as
     address = f"resources.{group}.{key}"

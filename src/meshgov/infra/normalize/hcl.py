@@ -24,6 +24,7 @@ points at that attribute's line, or at the ``.tfvars`` line its value came from.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from meshgov.core.discovery import InputFile
 from meshgov.core.textio import UnreadableText, read_text
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.normalize.terraform import TF_TYPES, resources_of
+from meshgov.infra.normalize.defaults import with_defaults
 from meshgov.infra.resource import Resource, SourceRef
 
 #: meta-arguments and blocks of a resource that are not its attributes
@@ -42,6 +44,10 @@ META_ARGS = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle
 _META_KEYS = ("__start_line__", "__end_line__")
 #: how deep local modules may nest (a module calling itself stops here)
 MAX_MODULE_DEPTH = 8
+#: module instances evaluated from one root module at most (count/for_each over modules multiply)
+MAX_MODULE_INSTANCES = 1000
+#: a larger ``count`` is evaluated as one instance of unknown index (as a count not known)
+MAX_COUNT = 10_000
 _REF = re.compile(r"^(var|local|count|each)\.([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*|\[\d+\]|\[\"[^\"]*\"\])*)$")
 _ACCESS = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[\"([^\"]*)\"\]")
 _INTERP = re.compile(r"\$\{([^{}]*)\}")
@@ -254,8 +260,8 @@ def _instances(block: Mapping[str, Any], scope: Scope) -> list[tuple[str, Any, t
     """(address suffix, count.index, each) of each instance of a resource or module block."""
     if "count" in block:
         n = evaluate(block["count"], scope)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            return [("", UNKNOWN, None)]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0 or n > MAX_COUNT:
+            return [("", UNKNOWN, None)]  # one instance whose index is unknown
         return [(f"[{i}]", i, None) for i in range(n)]
     if "for_each" in block:
         each = evaluate(block["for_each"], scope)
@@ -275,10 +281,13 @@ class ModuleResult:
     errors: list[NormalizeError] = field(default_factory=list)
     unknown: int = 0
     notes: list[str] = field(default_factory=list)
+    #: local module instances evaluated so far (bounded by MAX_MODULE_INSTANCES)
+    module_instances: int = 0
 
 
 def load_module(directory: Path, shown: str, *, inputs: Mapping[str, Any] | None = None,
-                prefix: str = "", depth: int = 0, result: ModuleResult | None = None) -> ModuleResult:
+                prefix: str = "", depth: int = 0, result: ModuleResult | None = None,
+                chain: tuple[Path, ...] = ()) -> ModuleResult:
     """Evaluate the module in ``directory`` (``shown``: its display path) into resources.
 
     ``inputs``: a local module's arguments (None for a root module, which reads its tfvars).
@@ -322,12 +331,15 @@ def load_module(directory: Path, shown: str, *, inputs: Mapping[str, Any] | None
             scope.locals_raw.update({k: v for k, v in block.items() if k not in _META_KEYS})
     for f in files:
         _resources_of_file(f, scope, prefix, result)
-        _modules_of_file(f, scope, directory, shown, prefix, depth, result)
+        _modules_of_file(f, scope, directory, shown, prefix, depth, result,
+                         (*chain, directory.resolve()))
     return result
 
 
 def _join(shown: str, name: str) -> str:
-    return f"{shown.rstrip('/')}/{name}" if shown not in ("", ".") else name
+    """The display path of ``name`` under ``shown``: ``examples/a`` + ``../../modules/m`` is
+    ``modules/m``, as the file is shown when checked on its own."""
+    return posixpath.normpath(f"{shown.rstrip('/')}/{name}" if shown not in ("", ".") else name)
 
 
 def _resources_of_file(f: ModuleFile, scope: Scope, prefix: str, result: ModuleResult) -> None:
@@ -361,6 +373,8 @@ def _resources_of_file(f: ModuleFile, scope: Scope, prefix: str, result: ModuleR
                             own = f"{f.shown}:{lines[key]}" if key in lines else f.shown
                             where[key] = (*scope.var_origin[ref], own)
                     result.unknown += len(unknown)
+                    after = with_defaults(tf_type, after, blocks_as_lists=True,
+                                          unknown=frozenset(unknown))
                     result.resources.extend(resources_of(
                         tf_type, address, after, tuple(sorted(unknown)),
                         source=SourceRef("terraform_hcl", f.shown, start if isinstance(start, int) else None),
@@ -386,7 +400,7 @@ def _var_of(raw: Any) -> str | None:
 
 
 def _modules_of_file(f: ModuleFile, scope: Scope, directory: Path, shown: str, prefix: str,
-                     depth: int, result: ModuleResult) -> None:
+                     depth: int, result: ModuleResult, chain: tuple[Path, ...]) -> None:
     for block in _blocks(f.data, "module"):
         for name, body in block.items():
             if name in _META_KEYS or not isinstance(body, Mapping):
@@ -397,6 +411,14 @@ def _modules_of_file(f: ModuleFile, scope: Scope, directory: Path, shown: str, p
                                     "a local module: its resources are not evaluated")
                 continue
             child = (directory / source).resolve()
+            if child in chain:  # Terraform refuses a module cycle; expanding it never ends
+                result.notes.append(f"{f.shown}: module {name!r}: {source} calls a module that calls "
+                                    "it (a cycle): not evaluated")
+                continue
+            if result.module_instances >= MAX_MODULE_INSTANCES:
+                result.notes.append(f"{f.shown}: module {name!r}: more than {MAX_MODULE_INSTANCES} "
+                                    "module instances: the rest are not evaluated")
+                continue
             if not child.is_dir() or depth >= MAX_MODULE_DEPTH:
                 result.notes.append(f"{f.shown}: module {name!r}: {source} is not a directory here"
                                     if not child.is_dir() else
@@ -407,8 +429,10 @@ def _modules_of_file(f: ModuleFile, scope: Scope, directory: Path, shown: str, p
                              index, each)
                 args = {k: evaluate(v, inst) for k, v in body.items()
                         if k not in META_ARGS and k not in _META_KEYS and k not in ("source", "version")}
+                result.module_instances += 1
                 load_module(child, _join(shown, source.removeprefix("./")), inputs=args,
-                            prefix=f"{prefix}module.{name}{suffix}.", depth=depth + 1, result=result)
+                            prefix=f"{prefix}module.{name}{suffix}.", depth=depth + 1, result=result,
+                            chain=chain)
 
 
 def called_modules(directory: Path) -> set[Path]:
