@@ -190,3 +190,29 @@ def test_a_module_cycle_and_a_huge_count_end(tmp_path: Path) -> None:
     result = load_module(tmp_path, ".")
     assert any("a cycle" in n for n in result.notes)
     assert [r.address for r in result.resources if r.type == "cluster"] == ["databricks_cluster.c"]
+
+
+def test_provider_defaults_apply_as_a_plan_shows_them(tmp_path: Path, run_cli: Any) -> None:
+    """A warehouse without auto_stop_mins stops after 120 idle minutes (the provider's default,
+    which its plan shows), a job without max_concurrent_runs runs once at a time: as written in
+    HCL or in a bundle, neither is a finding; an explicit 0 still is."""
+    tf = tmp_path / "tf"
+    tf.mkdir()
+    (tf / "main.tf").write_text(
+        'resource "databricks_sql_endpoint" "w" {\n  name = "w"\n  cluster_size = "Small"\n'
+        '  enable_serverless_compute = true\n}\n'
+        'resource "databricks_sql_endpoint" "never" {\n  name = "n"\n  cluster_size = "Small"\n'
+        '  enable_serverless_compute = true\n  auto_stop_mins = 0\n}\n'
+        'resource "databricks_job" "j" {\n  name = "j"\n  timeout_seconds = 3600\n}\n')
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "databricks.yml").write_text(
+        "bundle: {name: b}\nresources:\n  jobs:\n    j: {name: j, timeout_seconds: 3600}\n"
+        "  sql_warehouses:\n    w: {name: w, cluster_size: Small, enable_serverless_compute: true}\n")
+    _code, report = _report(run_cli, tf, bundle)
+    stops = {f["subject"]["ref"]: f["message"] for f in report["findings"] if f["policy_id"] == "MG-I-002"}
+    assert "never stops" in stops.pop("databricks_sql_endpoint.never")
+    # the default 120 minutes is judged like any value: above the pack's max_auto_stop_mins
+    assert stops and all("auto_stop_mins 120 is above the allowed" in m for m in stops.values())
+    assert set(stops) == {"databricks_sql_endpoint.w", "resources.sql_warehouses.w"}
+    assert not [f for f in report["findings"] if "max_concurrent_runs" in f["message"]]
