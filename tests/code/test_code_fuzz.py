@@ -33,6 +33,10 @@ FRAGMENTS = [
     "read_files('/Volumes/hr_prod/raw/v/')", "parquet.`/Volumes/hr_prod/raw/v/x`", "COPY INTO",
     "FROM '/Volumes/hr_prod/raw/v'", "LOAD DATA INPATH", "'/Volumes/a/b/c'", "'/Volumes/'",
     "INTO TABLE", "FILEFORMAT = CSV", "=>", "||",
+    # metric views (a YAML body) and names built at run time in a target position
+    "WITH METRICS LANGUAGE YAML AS $$", "$$", "source: hr_prod.raw.x\n", "joins:\n  - source: ",
+    "source: |\n  SELECT a FROM t\n", "measures: [{name: n, expr: COUNT(1)}]\n", "don't",
+    "CREATE TABLE IDENTIFIER('a.' || :s || '.t')", "IDENTIFIER('a' ||", ":s",
 ]
 
 sql_like = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(" ".join)

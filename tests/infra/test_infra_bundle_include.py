@@ -105,14 +105,29 @@ def test_code_classification_of_yaml_is_not_disturbed(tmp_path: Path) -> None:
     assert "meshgov.yaml" not in found
 
 
-def test_symlink_leading_outside_the_bundle_is_refused(tmp_path: Path) -> None:
+def test_symlink_leading_outside_the_tree_is_refused(tmp_path: Path) -> None:
     write(tmp_path, {"outside/x.yml": "resources: {clusters: {c: {num_workers: 1}}}\n",
-                     "b/databricks.yml": "include: ['resources/*.yml']\n"})
-    (tmp_path / "b" / "resources").symlink_to(tmp_path / "outside")
+                     "repo/b/databricks.yml": "include: ['resources/*.yml']\n"})
+    (tmp_path / "repo" / "b" / "resources").symlink_to(tmp_path / "outside")
     with pytest.raises(NormalizeError) as info:
-        normalize_text("databricks_bundle", "include: ['resources/*.yml']\n", "b/databricks.yml", tmp_path / "b")
-    assert "resolves outside the bundle's directory" in info.value.message
+        normalize_text("databricks_bundle", "include: ['resources/*.yml']\n", "b/databricks.yml",
+                       tmp_path / "repo" / "b")
+    assert "resolves outside the checked tree" in info.value.message
     assert info.value.path == "b/databricks.yml" and info.value.line == 1
+
+
+def test_an_include_may_go_up_within_the_checked_tree(tmp_path: Path) -> None:
+    """databricks/bundle-examples' ingestion monitoring bundles include ../common/vars/*.yml:
+    the CLI deploys them; above the domain root is refused."""
+    write(tmp_path, {"common/jobs.yml": "resources: {jobs: {shared: {name: s}}}\n",
+                     "b/databricks.yml": "include: ['../common/*.yml']\n"})
+    res = normalize_text("databricks_bundle", "include: ['../common/*.yml']\n", "b/databricks.yml",
+                         tmp_path / "b")
+    assert [(r.address, r.source.path) for r in res] == [("resources.jobs.shared", "common/jobs.yml")]
+    with pytest.raises(NormalizeError) as info:
+        normalize_text("databricks_bundle", "include: ['../../x.yml']\n", "b/databricks.yml",
+                       tmp_path / "b")
+    assert "points outside the checked tree" in info.value.message
 
 
 # -- the pre-commit path: explicit files ----------------------------------------------------

@@ -24,6 +24,7 @@ from sqlglot.errors import ParseError
 from sqlglot.tokens import Token, TokenType
 
 from meshgov.code.guard import check_tokens, may_need_check
+from meshgov.code import metric_views
 from meshgov.code.table_forms import rewrite_table_forms
 from meshgov.core.discovery import InputFile
 
@@ -187,7 +188,13 @@ class SqlParser:
 
         Raises sqlglot.errors.ParseError / TokenError; never parses leniently.
         """
-        tokens = self._tokenizer.tokenize(text)
+        bodies: tuple[metric_views.MetricBody, ...] = ()
+        if metric_views.may_have_metric_view(text):  # YAML bodies: blanked, sources kept
+            blanked, bodies = metric_views.blank_bodies(text)
+            tokens = self._tokenizer.tokenize(blanked)
+            tokens = metric_views.rewrite(tokens, bodies, text, self._tokenizer) or tokens
+        else:
+            tokens = self._tokenizer.tokenize(text)
         if may_need_check(text):
             check_tokens(tokens)  # shapes sqlglot would parse in exponential time
         try:

@@ -5,6 +5,12 @@ statement, a set operand, a subquery ``(TABLE t)``) and as a table argument of a
 function, ``f(TABLE c.s.t)`` (the same as ``f(TABLE(c.s.t))``). sqlglot 30 fails on both, which
 made them a way around the cross-domain rule (a file that does not parse is only MG-INPUT).
 
+``CREATE TABLE IDENTIFIER('main.' || :schema || '.t')`` (a name built at run time, in the
+position of a created or written table) fails too: sqlglot reads the parentheses as column
+definitions. The rewrite collapses the argument to one string when it is a concatenation of
+literals (``'a.' || 'b.t'``), else to the first parameter (``:schema``): the cross-domain rules
+then check the name, or report it as not checkable.
+
 The rewrite works on the token stream and is tried only after a parse error, so it never
 changes the tree of SQL sqlglot parses on its own. Inserted tokens carry the position of the
 ``TABLE`` keyword, so every finding still points at the source as written.
@@ -41,6 +47,40 @@ def _like(tok: Token, token_type: TokenType, text: str) -> Token:
     return Token(token_type, text, tok.line, tok.col, tok.start, tok.end)
 
 
+#: tokens after which ``IDENTIFIER(...)`` names a created or written object
+_TARGET_AFTER = frozenset({TokenType.TABLE, TokenType.VIEW, TokenType.SCHEMA, TokenType.DATABASE,
+                           TokenType.INTO, TokenType.EXISTS})
+
+
+def _identifier_expression(tokens: Sequence[Token], i: int) -> tuple[int, list[Token]] | None:
+    """(index after the call, its tokens collapsed) for a target ``IDENTIFIER(<expression>)``
+    at ``i`` whose argument is more than one token."""
+    if not (tokens[i].token_type is TokenType.VAR and tokens[i].text.upper() == "IDENTIFIER"
+            and i and tokens[i - 1].token_type in _TARGET_AFTER
+            and i + 1 < len(tokens) and tokens[i + 1].token_type is TokenType.L_PAREN):
+        return None
+    depth, j = 0, i + 1
+    while j < len(tokens):
+        t = tokens[j].token_type
+        depth += (t is TokenType.L_PAREN) - (t is TokenType.R_PAREN)
+        if depth == 0:
+            break
+        j += 1
+    inner = tokens[i + 2:j]
+    if j >= len(tokens) or len(inner) <= 1:
+        return None
+    strings = inner[::2]
+    if all(t.token_type is TokenType.STRING for t in strings) and all(
+            t.token_type is TokenType.DPIPE for t in inner[1::2]) and len(inner) % 2:
+        arg = [_like(inner[0], TokenType.STRING, "".join(t.text for t in strings))]
+    else:
+        names = [inner[k + 1] for k in range(len(inner) - 1)
+                 if inner[k].token_type is TokenType.COLON and _is_name(inner[k + 1])]
+        param = names[0] if names else _like(inner[0], TokenType.VAR, "expression")
+        arg = [_like(param, TokenType.COLON, ":"), param]
+    return j + 1, [tokens[i], tokens[i + 1], *arg, tokens[j]]
+
+
 def rewrite_table_forms(tokens: Sequence[Token]) -> list[Token] | None:
     """The tokens with ``TABLE <name>`` forms rewritten, or None when there is none."""
     out: list[Token] = []
@@ -48,6 +88,12 @@ def rewrite_table_forms(tokens: Sequence[Token]) -> list[Token] | None:
     i, n = 0, len(tokens)
     while i < n:
         tok = tokens[i]
+        collapsed = _identifier_expression(tokens, i)
+        if collapsed is not None:
+            i, replaced = collapsed
+            out += replaced
+            changed = True
+            continue
         end = _name_end(tokens, i + 1) if tok.token_type is TokenType.TABLE else None
         if end is None:
             out.append(tok)

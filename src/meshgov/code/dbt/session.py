@@ -170,6 +170,10 @@ class DbtSession:
         meta = self._metadata(state, name, rel, path, this, node, props, rendered, origin)
         if meta["config"].get("enabled") is False:
             return None  # a disabled model does not exist for dbt
+        if meta["materialized"] == "metric_view" and origin == "jinja":
+            # dbt-databricks wraps the YAML body: CREATE VIEW ... WITH METRICS LANGUAGE YAML AS
+            # (the prefix has no newline: lines are kept)
+            text = f"CREATE VIEW {this} WITH METRICS LANGUAGE YAML AS $${text}$$"
         if inp.type == "dbt_node":  # only dbt rules run: SQL-rule suppressions are not stale
             source = keep_suppressions(source, self._dbt_policy_ids())
         return Staged(inp, source, text, self.domain, line_map, meta,

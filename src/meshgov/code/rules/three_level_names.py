@@ -55,7 +55,10 @@ def check(doc: CodeDocument, policy: Policy, ctx: EvalContext) -> Iterable[Viola
             reason = "every table must be named catalog.schema.table"
         elif catalog is None:
             reason = "the domain has no default catalog (catalogs: in meshgov.yaml)"
-        elif default is None or catalog.lower() != default.lower():
+        elif default is None:
+            reason = (f"it resolves in catalog '{catalog}' (set by USE); the domain has no "
+                      "default catalog (catalogs: in meshgov.yaml)")
+        elif catalog.lower() != default.lower():
             reason = (f"it resolves in catalog '{catalog}' (set by USE), outside the domain's "
                       f"default catalog '{default}'")
         elif len(ref.parts) == 2:

@@ -24,8 +24,10 @@ What the Databricks CLI does (``bundle/config/loader``), and meshgov with it:
   ``validate:unique_resource_keys`` does; overrides under ``targets`` are not definitions and
   may repeat.
 
-Where meshgov is stricter than the CLI: a pattern that points outside the bundle's directory
-(``../x.yml`` after cleaning, or a symbolic link resolving outside it) is an error instead of
+A pattern may go up from the bundle's directory (``../common/vars/*.yml``: a monorepo's shared
+configuration, as in databricks/bundle-examples), within the checked tree. Where meshgov is
+stricter than the CLI: a pattern that points above the directory the inputs are shown from (the
+domain root, after cleaning; or a symbolic link resolving outside it) is an error instead of
 being read, so a hook never reads files outside the repository it checks. An empty included
 file is an empty configuration; an included file whose document is not a mapping, malformed
 YAML or undecodable bytes are errors located in that file.
@@ -62,11 +64,14 @@ def include_patterns(data: Mapping[str, Any], path: str, lines: Lines) -> list[s
     return raw
 
 
-def expand(patterns: list[str], directory: Path, path: str, lines: Lines) -> list[str]:
-    """The included files, relative to ``directory`` (posix), in the CLI's order, each once."""
+def expand(patterns: list[str], directory: Path, path: str, lines: Lines, ups: int = 0) -> list[str]:
+    """The included files, relative to ``directory`` (posix), in the CLI's order, each once.
+
+    ``ups``: how many directories above ``directory`` a pattern may reach (the depth of the
+    bundle below the domain root)."""
     seen = set(ROOT_FILE_NAMES)
     out: list[str] = []
-    root = directory.resolve()
+    root = directory.joinpath(*[".."] * ups).resolve()
     for i, entry in enumerate(patterns):
         line = lines.get(("include", i))
         if entry.startswith("/"):
@@ -75,15 +80,19 @@ def expand(patterns: list[str], directory: Path, path: str, lines: Lines) -> lis
         segments = clean(entry)
         if not segments:
             raise NormalizeError(f"bundle: include {entry!r} does not name a file", line, path=path)
-        if segments[0] == "..":
-            raise NormalizeError(f"bundle: include {entry!r} points outside the bundle's directory",
+        up = 0
+        while up < len(segments) and segments[up] == "..":
+            up += 1
+        if up > ups or up == len(segments):
+            raise NormalizeError(f"bundle: include {entry!r} points outside the checked tree"
+                                 if up else f"bundle: include {entry!r} does not name a file",
                                  line, path=path)
         try:
-            compiled = compile_pattern(segments)
+            compiled = compile_pattern(segments[up:])
         except BadPattern:
             raise NormalizeError(f"bundle: include {entry!r} is not a valid glob pattern",
                                  line, path=path) from None
-        found = glob(directory, compiled)
+        found = ["../" * up + r for r in glob(directory.joinpath(*[".."] * up), compiled)]
         if not found and not any(c in GLOB_CHARS for c in entry):
             raise NormalizeError(f"bundle: include {entry!r} does not match any file", line, path=path)
         new: list[str] = []
@@ -96,7 +105,7 @@ def expand(patterns: list[str], directory: Path, path: str, lines: Lines) -> lis
                                      "YAML or JSON file", line, path=path)
             if not (directory / rel).resolve().is_relative_to(root):
                 raise NormalizeError(f"bundle: include {entry!r} matches {rel}, which resolves "
-                                     "outside the bundle's directory", line, path=path)
+                                     "outside the checked tree", line, path=path)
             new.append(rel)
         out.extend(sorted(new))
     return out
@@ -188,8 +197,9 @@ def with_includes(data: Mapping[str, Any], path: str, lines: Lines,
     merged: Mapping[str, Any] = data
     layers: list[tuple[str, Lines]] = [(path, lines)]
     base = posixpath.dirname(path)
-    for rel in expand(patterns, directory, path, lines):
-        shown = posixpath.join(base, rel) if base else rel
+    ups = 0 if base.startswith("..") or posixpath.isabs(base) else len([p for p in base.split("/") if p])
+    for rel in expand(patterns, directory, path, lines, ups):
+        shown = posixpath.normpath(posixpath.join(base, rel)) if base else rel
         inc, inc_lines = _read(directory / rel, shown)
         for key, where, line in _definitions(inc, shown, inc_lines):
             first = defined.get(key)
