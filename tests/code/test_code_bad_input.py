@@ -87,3 +87,12 @@ def test_parse_error_positions(sql: str, line: int, col: int) -> None:
     assert f.policy_id == "MG-INPUT"
     assert (f.location.line, f.location.column) == (line, col), f.message
     assert f.message.startswith("cannot parse SQL: ")
+
+
+def test_a_notebook_of_markdown_cells_only_is_not_an_input_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A Databricks notebook exported as .sql with no SQL cell has nothing to check: no finding
+    (a plain .sql file without a statement stays MG-INPUT)."""
+    from code_rule_harness import run_sql
+
+    assert run_sql("-- Databricks notebook source\n-- MAGIC %md\n-- MAGIC # Context\n") == []
+    assert [f.policy_id for f in run_sql("-- just a comment\n")] == ["MG-INPUT"]

@@ -70,7 +70,8 @@ class Staged:
     domain: str | None = None
     line_map: Callable[[int], int] | None = field(default=None, compare=False)
     dbt: Mapping[str, Any] | None = field(default=None, hash=False)
-    #: the MG-INPUT message when the text holds no statement
+    #: the MG-INPUT message when the text holds no statement ("": none is fine, as in a
+    #: notebook of markdown cells)
     empty: str = "no SQL statement in the file"
 
 

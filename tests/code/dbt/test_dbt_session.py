@@ -367,3 +367,16 @@ def test_many_models_cost_one_read_per_file_and_one_relation_per_model(tmp_path:
     assert models == sorted((f"m{i}", f"Model {i}.", 6 + 2 * i) for i in range(n))
     assert [p.name for p in reads] == ["schema.yml"]
     assert sorted(relations) == sorted(f"m{i}" for i in range(n))  # n*(n-1)/2 refs, n relations
+
+
+def test_a_model_that_is_only_a_macro_call_is_not_checkable_not_broken(tmp_path: Path) -> None:
+    """mattermost-data-warehouse writes whole models as {{ dbt_utils.union_relations(...) }}:
+    without dbt that renders to no SQL. It is a warning that says why (never a silent pass),
+    not an MG-INPUT error; a model that is really empty stays MG-INPUT."""
+    write_project(tmp_path, {
+        "models/unioned.sql": "{{ config(materialized='view') }}\n"
+                              "{{ dbt_utils.union_relations(relations=[ref('a'), ref('b')]) }}\n",
+        "models/empty.sql": "-- nothing yet\n{{ config(materialized='view') }}\n",
+    })
+    found = {(f.location.path, f.policy_id, f.severity) for f in run(tmp_path, None, ["MG-SKIPPED", "MG-INPUT"])}
+    assert found == {("models/unioned.sql", "MG-SKIPPED", "warning"), ("models/empty.sql", "MG-INPUT", "error")}
