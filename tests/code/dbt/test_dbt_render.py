@@ -372,3 +372,21 @@ def test_huge_loops_are_refused_not_run() -> None:
     with pytest.raises(RenderError) as err:
         render("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}")
     assert "range()" in err.value.message
+
+
+def test_cross_database_macros_render_as_on_databricks(tmp_path: Path) -> None:
+    """dbt's global macros (bare or dbt.) and dbt_utils.group_by/surrogate_key render as the
+    Databricks adapter does, so CAST(x AS {{ dbt.type_timestamp() }}) parses; a project macro
+    of the same name wins."""
+    out = render("select cast(a as {{ dbt.type_timestamp() }}) as t,\n"
+                 "  {{ datediff('a', 'b', 'day') }} as d, {{ dbt_utils.surrogate_key(['a', 'b']) }} as k,\n"
+                 "  {{ type_string() }} as s\nfrom x\n{{ dbt_utils.group_by(n=3) }}\n")
+    text = out.text
+    assert "cast(a as timestamp)" in text and "timestampdiff(day, a, b)" in text
+    assert "md5(concat_ws('-', coalesce(cast(a as string)" in text and "group by 1, 2, 3" in text
+    assert "string as s" in text and not out.placeholders
+    own = render("{{ type_string() }}", _renderer({"m.sql": "{% macro type_string() %}varchar{% endmacro %}"},
+                                                     tmp_path))
+    assert "varchar" in own.text
+    with pytest.raises(RenderError, match="datediff"):
+        render("select {{ datediff('a') }}")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from meshgov.code.dbt import cross_db
 from meshgov.code.dbt.fastpath import fast_render
 from meshgov.code.dbt.lines import mark_lines, normalize_newlines, unmark
 from meshgov.code.dbt.project import DbtProject, merge_config
@@ -125,10 +126,23 @@ class _Namespace:
         self._name = name
         self._box = box
 
-    def __getattr__(self, attr: str) -> _Placeholder:
+    def __getattr__(self, attr: str) -> Any:
         if attr.startswith("_"):
             raise AttributeError(attr)
+        known = cross_db.PACKAGES.get(self._name, {}).get(attr)
+        if known is not None:  # rendered as the Databricks adapter does (type names, clauses)
+            return _guarded(known, f"{self._name}.{attr}")
         return _Placeholder(f"{self._name}.{attr}", self._box)
+
+
+def _guarded(fn: Callable[..., str], name: str) -> Callable[..., str]:
+    """A cross-database macro; wrong arguments are a compile error, as in dbt."""
+    def call(*args: Any, **kwargs: Any) -> str:
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as exc:
+            raise _CompilerError(f"{name}(): {exc}") from None
+    return call
 
 
 class _Adapter:
@@ -317,6 +331,8 @@ class Renderer:
         }
         for pkg in self.packages:
             stubs[pkg] = _Namespace(pkg, box)
+        for name, fn in cross_db.GLOBAL.items():  # dbt's global macros, callable bare
+            stubs.setdefault(name, _guarded(fn, name))
         return stubs
 
     # -- macros ----------------------------------------------------------------------------
