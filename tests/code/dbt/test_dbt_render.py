@@ -94,11 +94,11 @@ def test_syntax_error_has_its_line() -> None:
 
 
 def test_package_macros_render_to_a_placeholder() -> None:
-    out = render("SELECT {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} AS k,"
+    out = render("SELECT {{ dbt_utils.star(ref('a')) }} AS k,"
                  " {{ my_pkg.thing() }} AS t, {{ adapter.dispatch('f', 'other')() }} AS f FROM x")
-    assert "__dbt_utils_generate_surrogate_key__ AS k" in out.text
+    assert "__dbt_utils_star__ AS k" in out.text
     assert "__my_pkg_thing__ AS t" in out.text
-    assert out.placeholders == ("dbt_utils.generate_surrogate_key", "my_pkg.thing", "other.f")
+    assert out.placeholders == ("dbt_utils.star", "my_pkg.thing", "other.f")
 
 
 def test_project_macros_are_callable_and_return_works(tmp_path: Path) -> None:
