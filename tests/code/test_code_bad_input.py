@@ -96,3 +96,11 @@ def test_a_notebook_of_markdown_cells_only_is_not_an_input_error(tmp_path) -> No
 
     assert run_sql("-- Databricks notebook source\n-- MAGIC %md\n-- MAGIC # Context\n") == []
     assert [f.policy_id for f in run_sql("-- just a comment\n")] == ["MG-INPUT"]
+
+
+def test_sqlglot_class_names_are_not_shown() -> None:
+    """A CASE whose WHENs came from a loop over a query result (empty without dbt) says so."""
+    from code_rule_harness import run_sql
+
+    (f,) = run_sql("SELECT CASE ELSE 'x' END AS y FROM t")
+    assert f.policy_id == "MG-INPUT" and "CASE without any WHEN" in f.message and "<class" not in f.message

@@ -69,8 +69,16 @@ _OPENERS = {"'": "string literal", '"': "string literal", "`": "quoted identifie
             "/*": "block comment"}
 
 
+_MISSING = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
+#: sqlglot's argument names, as SQL says them
+_ARG_NAMES = {("Case", "ifs"): "CASE without any WHEN"}
+
+
 def _clean(message: str) -> str:
-    """sqlglot quotes tokens as their repr; show their text instead."""
+    """sqlglot quotes tokens as their repr and names its classes; show SQL instead."""
+    message = _MISSING.sub(
+        lambda m: _ARG_NAMES.get((m.group(2), m.group(1)), f"{m.group(2).upper()} without its "
+                                 f"{m.group(1)}"), message)
     return _TOKEN_REPR.sub(
         lambda m: "the end of the input" if m.group(1) == "SENTINEL" else f"'{m.group(2)}'",
         message)
