@@ -256,3 +256,15 @@ def test_a_bundle_created_after_a_run_is_seen_by_the_next_run(tmp_path: Path) ->
     assert discover([job], tmp_path, kinds=("infra",)) == []
     (tmp_path / "databricks.yml").write_text("bundle: {name: b}\ninclude: [resources/*.yml]\n")
     assert [i.type for i in discover([job], tmp_path, kinds=("infra",))] == ["databricks_bundle_include"]
+
+
+def test_a_job_merged_from_an_anchor_points_at_its_file_and_line(tmp_path: Path) -> None:
+    """bundle-examples' target_includes defines jobs under targets with ``<<: *anchor``: the
+    finding's place is the anchored definition in the included file, not the root without a line."""
+    write(tmp_path, {"resources/jobs.yml": "cfg: &cfg\n  j:\n    name: j\n"
+                                           "targets:\n  dev:\n    resources:\n      jobs:\n        <<: *cfg\n",
+                     "databricks.yml": "bundle: {name: b}\ninclude: ['resources/*.yml']\ntargets:\n  dev: {}\n"})
+    res = normalize_text("databricks_bundle", (tmp_path / "databricks.yml").read_text(),
+                         "databricks.yml", tmp_path)
+    (job,) = [r for r in res if r.type == "job"]
+    assert (job.source.path, job.source.line) == ("resources/jobs.yml", 2)

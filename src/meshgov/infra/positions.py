@@ -41,6 +41,10 @@ def plan_address_lines(text: str) -> dict[str, int]:
     return out
 
 
+#: nodes visited at most when locating keys (a document of aliases can be huge once expanded)
+MAX_POSITIONS = 200_000
+
+
 def yaml_lines(text: str) -> dict[Path, int]:
     """{path: line} for every mapping key and sequence item of a YAML (or JSON) document.
 
@@ -55,12 +59,20 @@ def yaml_lines(text: str) -> dict[Path, int]:
     if node is None:
         return out
     stack: list[tuple[Path, Any]] = [((), node)]
+    visits = 0
     while stack:
         path, n = stack.pop()
+        visits += 1
+        if visits > MAX_POSITIONS:  # aliases can multiply a small text: positions are a help
+            break
         if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:  # merge keys (<<: *anchor) first: popped after, explicit wins
+                if isinstance(k, yaml.ScalarNode) and k.tag == "tag:yaml.org,2002:merge":
+                    for m in (v.value if isinstance(v, yaml.SequenceNode) else [v]):
+                        stack.append((path, m))
             for k, v in n.value:
                 key = k.value if isinstance(k, yaml.ScalarNode) else None
-                if key is None:
+                if key is None or k.tag == "tag:yaml.org,2002:merge":
                     continue
                 p = (*path, key)
                 out.setdefault(p, k.start_mark.line + 1)
