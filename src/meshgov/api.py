@@ -242,14 +242,5 @@ def scope_waiver_findings(findings: Sequence[Finding], inputs: Sequence[InputFil
 
 def skipped_finding(text: str, where: str, domain: str | None) -> Finding:
     """MG-SKIPPED (--strict): something of the run was not checked."""
-    meta = builtin.META_POLICIES[builtin.SKIPPED]
-    return Finding(
-        policy_id=meta.id,
-        kind="code",
-        severity="error",
-        message=text,
-        remediation=meta.remediation,
-        subject=Subject("config", where, domain),
-        location=Location(where),
-        evidence={},
-    ).with_fingerprint(text)
+    return builtin.meta_finding(builtin.SKIPPED, kind="code", severity="error", message=text,
+                                subject=Subject("config", where, domain), location=Location(where))

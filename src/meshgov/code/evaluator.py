@@ -28,30 +28,16 @@ def input_finding(
     inp: InputFile, message: str, line: int | None, column: int | None, domain: str | None
 ) -> Finding:
     """The MG-INPUT finding for an input that cannot be read or parsed."""
-    meta = builtin.META_POLICIES[builtin.INPUT]
-    return Finding(
-        policy_id=builtin.INPUT,
-        kind=inp.kind,
-        severity="error",
-        message=message,
-        remediation=meta.remediation,
-        subject=Subject(subject_type(inp), inp.rel, domain),
-        location=Location(inp.rel, line, column),
-    ).with_fingerprint(message)
+    return builtin.meta_finding(builtin.INPUT, kind=inp.kind, severity="error", message=message,
+                                subject=Subject(subject_type(inp), inp.rel, domain),
+                                location=Location(inp.rel, line, column))
 
 
 def not_checkable_finding(inp: InputFile, message: str, domain: str | None) -> Finding:
     """MG-SKIPPED as a warning: an input meshgov reads but cannot check (never a silent pass)."""
-    meta = builtin.META_POLICIES[builtin.SKIPPED]
-    return Finding(
-        policy_id=builtin.SKIPPED,
-        kind=inp.kind,
-        severity="warning",
-        message=message,
-        remediation=meta.remediation,
-        subject=Subject(subject_type(inp), inp.rel, domain),
-        location=Location(inp.rel, 1, None),
-    ).with_fingerprint(message)
+    return builtin.meta_finding(builtin.SKIPPED, kind=inp.kind, severity="warning", message=message,
+                                subject=Subject(subject_type(inp), inp.rel, domain),
+                                location=Location(inp.rel, 1, None))
 
 
 def subject_type(inp: InputFile) -> str:

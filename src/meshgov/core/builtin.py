@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from meshgov.core.model import Policy
+from meshgov.core.model import Finding, Kind, Location, Policy, Subject
 
 INPUT = "MG-INPUT"
 SKIPPED = "MG-SKIPPED"
@@ -103,3 +103,18 @@ _META = (
 )
 
 META_POLICIES: Mapping[str, Policy] = {p.id: p for p in _META}
+
+
+def meta_finding(policy_id: str, *, kind: Kind, severity: str, message: str, subject: Subject,
+                 location: Location) -> Finding:
+    """A finding of a meta policy (MG-INPUT, MG-SKIPPED...): its remediation, fingerprinted by
+    its message (the one builder of every evaluator's and the run's meta findings)."""
+    return Finding(
+        policy_id=policy_id,
+        kind=kind,
+        severity=severity,
+        message=message,
+        remediation=META_POLICIES[policy_id].remediation,
+        subject=subject,
+        location=location,
+    ).with_fingerprint(message)
