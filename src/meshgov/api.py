@@ -79,8 +79,9 @@ def evaluate(
     inputs = discover(path_list, cfg.root, cfg.exclude, opts.kinds)
     opts = needed_kinds(opts, inputs, path_list)
     catalog = load_catalog(cfg, opts.kinds)
-    unread = [p for p in path_list if p.is_file() and p.resolve() not in {i.path.resolve() for i in inputs}
-              and p.name != "meshgov.yaml"]
+    read = {i.path.resolve() for i in inputs}
+    unread = [p for p in path_list
+              if p.is_file() and p.name != "meshgov.yaml" and p.resolve() not in read]
     return run(cfg, catalog, inputs, opts, started=started, unread=unread)
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import yaml
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
+from meshgov.code.table_forms import token_like
+
 _METRIC_VIEW = re.compile(r"\bWITH\s+METRICS\s+LANGUAGE\s+YAML\s+AS\s+\$\$(.*?)\$\$",
                           re.IGNORECASE | re.DOTALL)
 _QUERY = re.compile(r"\s*(SELECT|WITH|FROM)\b", re.IGNORECASE)
@@ -79,10 +81,6 @@ def _mapping_sources(node: yaml.MappingNode, body: str, offset: int) -> Iterator
                     yield from _mapping_sources(item, body, offset)
 
 
-def _at(tok: Token, token_type: TokenType, text: str) -> Token:
-    return Token(token_type, text, tok.line, tok.col, tok.start, tok.end)
-
-
 def _shifted(tokens: Sequence[Token], offset: int, text: str) -> list[Token]:
     out = []
     for t in tokens:
@@ -108,17 +106,17 @@ def rewrite(tokens: Sequence[Token], bodies: Sequence[MetricBody], text: str,
             out.append(tok)
             i += 1
             continue
-        out += [_at(tok, TokenType.ALIAS, "AS"), _at(tok, TokenType.SELECT, "SELECT"),
-                _at(tok, TokenType.NULL, "NULL"), _at(tok, TokenType.FROM, "FROM")]
+        out += [token_like(tok, TokenType.ALIAS, "AS"), token_like(tok, TokenType.SELECT, "SELECT"),
+                token_like(tok, TokenType.NULL, "NULL"), token_like(tok, TokenType.FROM, "FROM")]
         for k, (source, at) in enumerate(body.sources):
             shifted = _shifted(tokenizer.tokenize(source), at, text)
             if not shifted:
                 continue
             if k:
-                out.append(_at(shifted[0], TokenType.COMMA, ","))
+                out.append(token_like(shifted[0], TokenType.COMMA, ","))
             if _QUERY.match(source):
-                out += [_at(shifted[0], TokenType.L_PAREN, "("), *shifted,
-                        _at(shifted[-1], TokenType.R_PAREN, ")")]
+                out += [token_like(shifted[0], TokenType.L_PAREN, "("), *shifted,
+                        token_like(shifted[-1], TokenType.R_PAREN, ")")]
             else:
                 out += shifted
         while i < n and tokens[i].start < body.end:

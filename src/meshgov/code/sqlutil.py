@@ -306,8 +306,9 @@ def statement_paths(stmt: exp.Expression, statement: int) -> list[PathRef]:
     return [r for r in (_path_ref(f, string_value(f), "read", statement) for f in sources) if r]
 
 
-def _is_cte_ref(node: exp.Table, name: str) -> bool:
-    """True if an unqualified table name refers to a CTE in scope."""
+def cte_in_scope(node: exp.Expression, name: str) -> exp.CTE | None:
+    """The CTE an unqualified table name at ``node`` refers to, innermost first (in a CTE's
+    own body only the CTEs before it, and itself if RECURSIVE), or None."""
     lname = name.lower()
     child: exp.Expression = node
     parent = node.parent
@@ -323,10 +324,11 @@ def _is_cte_ref(node: exp.Table, name: str) -> bool:
                 visible = ctes[: k + 1] if with_.args.get("recursive") else ctes[:k]
             else:
                 visible = ctes
-            if any(c.alias_or_name.lower() == lname for c in visible):
-                return True
+            for c in visible:
+                if c.alias_or_name.lower() == lname:
+                    return c  # type: ignore[no-any-return]
         child, parent = parent, parent.parent
-    return False
+    return None
 
 
 def _create_info(parent: exp.Expression | None) -> tuple[str, bool]:
@@ -484,7 +486,7 @@ def analyze(doc: CodeDocument) -> DocFacts:
                 if parts is None:
                     continue
             role, parent = _table_role(node)
-            if has_with and len(parts) == 1 and role == "read" and _is_cte_ref(node, parts[0]):
+            if has_with and len(parts) == 1 and role == "read" and cte_in_scope(node, parts[0]) is not None:
                 continue
             kind, temporary = _create_info(parent) if role == "create" else ("", False)
             verb = _VERBS.get(type(parent), "") if role != "read" else ""

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 from sqlglot import exp
 
+from meshgov.code.sqlutil import cte_in_scope
+
 _SETOPS = (exp.SetOperation, exp.Paren)
 
 
@@ -32,28 +34,6 @@ def holder(select: exp.Expression) -> exp.Expression | None:
     if isinstance(parent, exp.Subquery) and isinstance(parent.parent, (exp.From, exp.Join)):
         return parent
     return None
-
-
-def visible_ctes(node: exp.Expression) -> dict[str, exp.CTE]:
-    """CTEs a table name at ``node`` may refer to, innermost first: in a CTE's own query only
-    the CTEs defined before it (a CTE is not its own source unless RECURSIVE)."""
-    out: dict[str, exp.CTE] = {}
-    child, parent = node, node.parent
-    inside: exp.CTE | None = None
-    while parent is not None:
-        if isinstance(parent, exp.CTE):
-            inside = parent
-        w = parent.args.get("with_")
-        if isinstance(w, exp.With):
-            recursive = bool(w.args.get("recursive"))
-            for cte in w.expressions:
-                if cte is inside and not recursive:
-                    break
-                out.setdefault(cte.alias_or_name.lower(), cte)
-            inside = None
-        child, parent = parent, parent.parent
-    del child
-    return out
 
 
 def sources(select: exp.Expression) -> list[exp.Expression]:
@@ -89,7 +69,7 @@ def resolve(source: exp.Expression) -> exp.Expression | None:
         return source
     if isinstance(source, exp.Table) and not source.args.get("db") and not source.args.get("catalog") \
             and isinstance(source.this, exp.Identifier):
-        return visible_ctes(source).get(source.name.lower())
+        return cte_in_scope(source, source.name)
     return None
 
 

@@ -43,8 +43,10 @@ def _name_end(tokens: Sequence[Token], i: int) -> int | None:
     return j
 
 
-def _like(tok: Token, token_type: TokenType, text: str) -> Token:
+def token_like(tok: Token, token_type: TokenType, text: str) -> Token:
+    """A new token at ``tok``'s position (a rewrite's inserted tokens point at the source)."""
     return Token(token_type, text, tok.line, tok.col, tok.start, tok.end)
+
 
 
 #: tokens after which ``IDENTIFIER(...)`` names a created or written object
@@ -72,12 +74,12 @@ def _identifier_expression(tokens: Sequence[Token], i: int) -> tuple[int, list[T
     strings = inner[::2]
     if all(t.token_type is TokenType.STRING for t in strings) and all(
             t.token_type is TokenType.DPIPE for t in inner[1::2]) and len(inner) % 2:
-        arg = [_like(inner[0], TokenType.STRING, "".join(t.text for t in strings))]
+        arg = [token_like(inner[0], TokenType.STRING, "".join(t.text for t in strings))]
     else:
         names = [inner[k + 1] for k in range(len(inner) - 1)
                  if inner[k].token_type is TokenType.COLON and _is_name(inner[k + 1])]
-        param = names[0] if names else _like(inner[0], TokenType.VAR, "expression")
-        arg = [_like(param, TokenType.COLON, ":"), param]
+        param = names[0] if names else token_like(inner[0], TokenType.VAR, "expression")
+        arg = [token_like(param, TokenType.COLON, ":"), param]
     return j + 1, [tokens[i], tokens[i + 1], *arg, tokens[j]]
 
 
@@ -102,12 +104,12 @@ def rewrite_table_forms(tokens: Sequence[Token]) -> list[Token] | None:
         prev = tokens[i - 1].token_type if i else None
         called = (prev is TokenType.L_PAREN and i >= 2 and tokens[i - 2].token_type is TokenType.VAR)
         if called or prev is TokenType.COMMA:  # f(TABLE c.s.t) -> f(TABLE(c.s.t))
-            out += [tok, _like(tok, TokenType.L_PAREN, "("), *tokens[i + 1:end],
-                    _like(tokens[end - 1], TokenType.R_PAREN, ")")]
+            out += [tok, token_like(tok, TokenType.L_PAREN, "("), *tokens[i + 1:end],
+                    token_like(tokens[end - 1], TokenType.R_PAREN, ")")]
         elif prev is None or prev in _QUERY_AFTER:  # TABLE c.s.t -> SELECT * FROM c.s.t
             select = Token(TokenType.SELECT, "SELECT", tok.line, tok.col, tok.start, tok.end,
                            list(tok.comments))
-            out += [select, _like(tok, TokenType.STAR, "*"), _like(tok, TokenType.FROM, "FROM"),
+            out += [select, token_like(tok, TokenType.STAR, "*"), token_like(tok, TokenType.FROM, "FROM"),
                     *tokens[i + 1:end]]
         else:
             out.append(tok)

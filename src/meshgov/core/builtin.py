@@ -7,6 +7,7 @@ only when one of them produced a finding.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from meshgov.core.model import Finding, Kind, Location, Policy, Subject
 
@@ -106,7 +107,7 @@ META_POLICIES: Mapping[str, Policy] = {p.id: p for p in _META}
 
 
 def meta_finding(policy_id: str, *, kind: Kind, severity: str, message: str, subject: Subject,
-                 location: Location) -> Finding:
+                 location: Location, evidence: Mapping[str, Any] | None = None) -> Finding:
     """A finding of a meta policy (MG-INPUT, MG-SKIPPED...): its remediation, fingerprinted by
     its message (the one builder of every evaluator's and the run's meta findings)."""
     return Finding(
@@ -117,4 +118,5 @@ def meta_finding(policy_id: str, *, kind: Kind, severity: str, message: str, sub
         remediation=META_POLICIES[policy_id].remediation,
         subject=subject,
         location=location,
+        evidence=dict(evidence or {}),
     ).with_fingerprint(message)

@@ -42,17 +42,11 @@ MIN_RESOURCES_PER_JOB = 400
 
 
 def input_finding(inp: InputFile, err: NormalizeError, domain: str | None) -> Finding:
-    meta = builtin.META_POLICIES[builtin.INPUT]
-    return Finding(
-        policy_id=builtin.INPUT,
-        kind="infra",
-        severity="error",
-        message=err.message,
-        remediation=meta.remediation,
+    return builtin.meta_finding(
+        builtin.INPUT, kind="infra", severity="error", message=err.message,
         subject=Subject(INPUT_SUBJECTS.get(inp.type, "workspace"), inp.rel, domain),
         location=Location(err.path or inp.rel, err.line, err.column),  # an included file's own
-        evidence={"input_type": inp.type},
-    ).with_fingerprint(err.message)
+        evidence={"input_type": inp.type})
 
 
 def warn_severity(policy: Policy) -> Severity:

@@ -329,10 +329,10 @@ def load_module(directory: Path, shown: str, *, inputs: Mapping[str, Any] | None
     for f in files:
         for block in _blocks(f.data, "locals"):
             scope.locals_raw.update({k: v for k, v in block.items() if k not in _META_KEYS})
+    chain = (*chain, directory.resolve())
     for f in files:
         _resources_of_file(f, scope, prefix, result)
-        _modules_of_file(f, scope, directory, shown, prefix, depth, result,
-                         (*chain, directory.resolve()))
+        _modules_of_file(f, scope, directory, shown, prefix, depth, result, chain)
     return result
 
 
