@@ -2,8 +2,10 @@
 
 ``::error file=PATH,line=L,col=C,title=POLICY-ID title::message`` (``warning`` and ``notice``
 by severity). Values are escaped as the Actions runner expects: in the message ``%``, ``\\r``,
-``\\n``; in properties also ``:`` and ``,``. Waived findings are not annotated; each report note is a ``::notice`` without a file;
-a last plain line gives the summary (plain lines are only logged).
+``\\n``; in properties also ``:`` and ``,``; other control characters (ANSI/OSC escapes,
+bidi overrides) are made visible, since the job log renders them. Waived findings are not
+annotated; each report note is a ``::notice`` without a file; a last plain line gives the
+summary (plain lines are only logged).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from meshgov.core.model import Finding, Report, sort_findings
+from meshgov.report.printable import printable
 
 COMMAND: Mapping[str, str] = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:

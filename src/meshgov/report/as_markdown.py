@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from meshgov.core.model import Finding, Report, sort_findings
+from meshgov.report.printable import printable
 from meshgov.report.scorecard import CHARACTERISTICS
 from meshgov.report.sections import waiver_rows, where, workspace_rows
 
@@ -22,11 +23,12 @@ SEVERITY_ICON: Mapping[str, str] = {"error": "🔴 error", "warning": "🟠 warn
 
 
 def cell(text: Any) -> str:
-    """Text safe inside a table cell: pipes escaped, newlines as <br>, no HTML injection."""
+    """Text safe inside a table cell: pipes escaped, newlines as <br>, no HTML injection,
+    other control characters (ANSI/OSC escapes, bidi overrides) made visible."""
     s = "" if text is None else str(text)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = s.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`").replace("*", "\\*")
-    return "<br>".join(part.strip() for part in s.replace("\r", "").split("\n")) or " "
+    return "<br>".join(printable(part.strip()) for part in s.replace("\r", "").split("\n")) or " "
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
@@ -97,7 +99,8 @@ def _findings(report: Report) -> list[str]:
         p = titles.get(pid)
         title = p.title if p else ""
         open_n = sum(1 for f in fs if not f.waived)
-        section = [f"#### `{pid}` {cell(title)} — {SEVERITY_ICON[fs[0].severity]}, "
+        shown_id = printable(pid).replace("`", "'")
+        section = [f"#### `{shown_id}` {cell(title)} — {SEVERITY_ICON[fs[0].severity]}, "
                    f"{open_n} open" + (f", {len(fs) - open_n} waived" if open_n < len(fs) else ""),
                    ""]
         rows = [[where(f), f.subject.ref if f.location.path and f.subject.ref != f.location.path else "",

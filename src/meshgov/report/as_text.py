@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshgov.core.model import Finding, Report, sort_findings
+from meshgov.report.printable import printable
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
 _RESET = "\033[0m"
@@ -12,6 +13,10 @@ _GREEN = "\033[32m"
 
 
 def _where(f: Finding) -> str:
+    return printable(_where_raw(f))
+
+
+def _where_raw(f: Finding) -> str:
     loc = f.location
     if loc.path:
         parts = [loc.path]
@@ -36,16 +41,16 @@ def render(report: Report, *, color: bool = False) -> str:
             sev = f"{sev:<7}"
         suffix = ""
         if f.waiver is not None:
-            suffix = f"  (waived: {f.waiver.reason}"
-            suffix += f"; owner {f.waiver.owner}" if f.waiver.owner else ""
-            suffix += f"; expires {f.waiver.expires})" if f.waiver.expires else ")"
+            suffix = f"  (waived: {printable(f.waiver.reason)}"
+            suffix += f"; owner {printable(f.waiver.owner)}" if f.waiver.owner else ""
+            suffix += f"; expires {printable(f.waiver.expires)})" if f.waiver.expires else ")"
             if color:
                 suffix = f"{_DIM}{suffix}{_RESET}"
         if f.baseline_status == "new":
             suffix += "  [new]"
-        lines.append(f"{_where(f)}  {sev}  {f.policy_id}  {f.message}{suffix}")
+        lines.append(f"{_where(f)}  {sev}  {printable(f.policy_id)}  {printable(f.message)}{suffix}")
     for note in report.notes:
-        lines.append(f"note: {note}")
+        lines.append(f"note: {printable(note)}")
     if report.fixed or any(f.baseline_status for f in report.findings):
         open_f = [f for f in report.findings if not f.waived]
         new = sum(1 for f in open_f if f.baseline_status == "new")
@@ -54,7 +59,8 @@ def render(report: Report, *, color: bool = False) -> str:
         for d in report.fixed:
             loc = d.get("location") or {}
             where = loc.get("path") or (d.get("subject") or {}).get("ref", "")
-            lines.append(f"  fixed: {where}  {d.get('policy_id', '')}  {d.get('message', '')}")
+            lines.append(f"  fixed: {printable(where)}  {printable(d.get('policy_id', ''))}  "
+                         f"{printable(d.get('message', ''))}")
     s = report.summary()
     sev = s["by_severity"]
     status = "PASSED" if s["passed"] else "FAILED"
@@ -65,6 +71,6 @@ def render(report: Report, *, color: bool = False) -> str:
         f"{status}: {s['findings']} finding(s) ({sev['error']} error, {sev['warning']} warning, "
         f"{sev['info']} info), {s['blocking']} blocking, {s['waived']} waived; "
         f"{report.run.inputs} input(s), {len(report.policies)} policies"
-        + (f", domain {report.run.domain}" if report.run.domain else "")
+        + (f", domain {printable(report.run.domain)}" if report.run.domain else "")
     )
     return "\n".join(lines) + "\n"
