@@ -123,6 +123,38 @@ def test_tokens_and_secrets_never_reach_snapshots_reports_or_logs(lb, tmp_path: 
     assert "hr-prod: FAILED" in "".join(lines)
 
 
+STORAGE_KEY = "Zm9vYmFyYmF6cXV4c3RvcmFnZWFjY291bnRrZXk9PQ=="
+CONF_SECRETS = {  # #18.3: credential keys of spark_conf whose names say nothing of "secret"
+    "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net": STORAGE_KEY,
+    "fs.azure.sas.container.acct.blob.core.windows.net": "sv=2022-11-02&ss=b&sig=c2FzLXNpZy12YWx1ZQ",
+    "spark.hadoop.fs.s3a.access.key": "AKIAIOSFODNN7EXAMPLE",
+    "spark.sql.catalog.jdbc.url": "jdbc:sqlserver://db:1433;user=etl;password=jdbc-pass-value-42",
+    "spark.hadoop.fs.azure.account.key.ref.dfs.core.windows.net": "{{secrets/storage/ref}}",
+}
+
+
+def test_spark_conf_credentials_never_reach_the_snapshot_and_are_reported(lb, tmp_path: Path) -> None:
+    data = load_recorded("sales-prod")
+    data["clusters"] = [*data["clusters"], {
+        "cluster_id": "0606-conf-keys", "cluster_name": "keys", "autotermination_minutes": 30,
+        "custom_tags": {"owner": "x"}, "data_security_mode": "USER_ISOLATION", "num_workers": 1,
+        "node_type_id": "i3.xlarge", "spark_version": "15.4.x-scala2.12", "state": "RUNNING",
+        "spark_conf": CONF_SECRETS}]
+    hosts = {"sales-prod": lb.add_workspace("sales-prod", data)}
+    report = _audit(audit_yaml(tmp_path / "audit.yaml", hosts), tmp_path / "audit")
+    blobs = [p.read_bytes() for p in (tmp_path / "audit").rglob("*") if p.is_file()]
+    blobs += [json.dumps(report.to_dict()).encode()]
+    snapshot = b"".join(p.read_bytes() for p in (tmp_path / "audit").rglob("*.jsonl"))
+    assert b"0606-conf-keys" in snapshot  # the cluster is in the snapshot, its keys are not
+    assert b"{{secrets/storage/ref}}" in snapshot  # a reference is kept
+    for blob in blobs:
+        for value in (STORAGE_KEY, "c2FzLXNpZy12YWx1ZQ", "AKIAIOSFODNN7EXAMPLE", "jdbc-pass-value-42"):
+            assert value.encode() not in blob
+    flagged = {f.evidence.get("field") or f.message for f in by_policy(report)["MG-I-016"]
+               if f.subject.ref.endswith("0606-conf-keys")}
+    assert len(flagged) == 4, flagged
+
+
 def test_second_run_compares_with_the_previous_run(lb, tmp_path: Path) -> None:
     data = load_recorded("sales-prod")
     hosts = {"sales-prod": lb.add_workspace("sales-prod", data)}

@@ -1,8 +1,10 @@
 """Keep secrets out of snapshots, reports and logs.
 
 Crawled REST JSON can carry plaintext secrets (a cluster's ``spark_env_vars`` or
-``spark_conf``); error messages can echo headers. Values under secret-looking keys are replaced
-(``{{secrets/scope/key}}`` references are kept: they are not secrets), and :func:`scrub` removes
+``spark_conf``); error messages can echo headers. Values under secret-looking keys, under the
+credential keys of spark_conf (``fs.azure.account.key.*``...) and values that look like or carry
+a credential (:mod:`meshgov.core.secrets`) are replaced (``{{secrets/scope/key}}`` references
+are kept: they are not secrets), and :func:`scrub` removes
 known secret values and token-shaped strings from free text.
 """
 
@@ -14,12 +16,19 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from meshgov.core.secrets import (
+    EMBEDDED_CREDENTIAL,
+    SECRET_REF,
+    SECRET_VALUE,
+    credential_key,
+    mask_embedded,
+)
+
 REDACTED = "<redacted>"
 _SECRET_KEY = re.compile(
     r"(?i)(token|secret|password|passwd|pwd|credential|private[_.-]?key|access[_.-]?key|"
     r"sas[_.-]?key|client[_.-]?secret|api[_.-]?key|auth)"
 )
-_SECRET_REF = re.compile(r"^\{\{secrets/[^}]+\}\}$")
 #: Databricks PATs, OAuth bearer tokens, JWTs
 _TOKEN_TEXT = re.compile(
     r"(dapi[0-9a-f]{16,}(-\d+)?|dose[0-9a-f]{16,}|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}|"
@@ -27,7 +36,8 @@ _TOKEN_TEXT = re.compile(
 )
 #: substrings (lower case) without which neither pattern above can match: plain ``in`` scans
 _TRIGGERS = ("token", "secret", "passw", "pwd", "credential", "private", "access", "sas",
-             "api", "auth", "dapi", "dose", "bearer", "eyj")
+             "api", "auth", "dapi", "dose", "bearer", "eyj", "account.key", "accountkey", "sig=",
+             "akia", "xox", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "-----begin")
 #: keys whose values are never secrets even though their names match (booleans, ids, config)
 _SAFE_KEYS = frozenset({"enableTokensConfig", "maxTokenLifetimeDays", "credentials_id",
                         "storage_credential_name", "credential_name"})
@@ -74,9 +84,14 @@ def _redact(obj: Any) -> Any:
     if isinstance(obj, dict):
         out = {}
         for k, v in obj.items():
-            if (isinstance(v, str) and isinstance(k, str) and k not in _SAFE_KEYS
-                    and _SECRET_KEY.search(k) and not _SECRET_REF.match(v)):
+            if not (isinstance(v, str) and isinstance(k, str)) or k in _SAFE_KEYS:
+                out[k] = _redact(v)
+            elif SECRET_REF.match(v):
+                out[k] = v
+            elif _SECRET_KEY.search(k) or credential_key(k) or SECRET_VALUE.match(v):
                 out[k] = REDACTED
+            elif EMBEDDED_CREDENTIAL.search(v):
+                out[k] = _redact(mask_embedded(v, REDACTED))
             else:
                 out[k] = _redact(v)
         return out

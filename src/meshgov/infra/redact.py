@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from meshgov.infra.normalize.build import SECRET_VALUE
+from meshgov.core.secrets import SECRET_VALUE
 
 MASK = "***"
 MIN_LEN = 4  # shorter sensitive values ("true", "8") would garble messages and reveal little

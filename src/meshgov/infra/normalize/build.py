@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from meshgov.core.secrets import plain_secret
 from meshgov.infra.normalize import shapes
 from meshgov.infra.resource import Resource, SourceRef
 
@@ -16,29 +16,18 @@ CANONICAL: Mapping[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "job": shapes.canonical_job,
 }
 
-#: a value that looks like a secret (never copied into a finding, flagged by MG-I-016)
-SECRET_VALUE = re.compile(
-    r"^(dapi[0-9a-f]{32}|AKIA[0-9A-Z]{16}|xox[baprs]-[0-9A-Za-z-]{10,}|gh[pousr]_[0-9A-Za-z]{30,}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*)",
-    re.S,
-)
-SECRET_KEY = re.compile(r"(?i)(password|passwd|secret|token|credential|private[_.-]?key|access[_.-]?key|api[_.-]?key)")
-SECRET_REF = re.compile(r"^\{\{secrets/[^/}]+/[^}]+\}\}$")
-
 LineFn = Callable[[tuple[Any, ...]], "int | None"]
 
 
 def secret_values(spec: Mapping[str, Any]) -> set[str]:
-    """Plain-text values of spark_conf / spark_env_vars that look like secrets."""
+    """Plain-text values of spark_conf / spark_env_vars that are secrets (core.secrets)."""
     out: set[str] = set()
     for block in ("spark_conf", "spark_env_vars"):
         conf = spec.get(block)
         if not isinstance(conf, Mapping):
             continue
         for k, v in conf.items():
-            if not isinstance(v, str) or not v or SECRET_REF.match(v):
-                continue
-            if SECRET_KEY.search(str(k)) or SECRET_VALUE.match(v):
+            if isinstance(v, str) and plain_secret(str(k), v):
                 out.add(v)
     return out
 
