@@ -3,7 +3,8 @@
 The real OPA (tests/infra/opa_server.py) is what the OPA path is tested against; this double
 is kept only for what a real server cannot be made to do on demand: answer garbage
 (``mode = "garbage"``: 200 with a body that is not JSON; ``mode = "shape"``: a batch answer of
-another shape, ``{"result": [{}]}``) and hang in the middle of a response (``mode = "hang"``).
+another shape, ``{"result": [{}]}``; ``mode = "empty-values"``: the right pack, and ``{}`` for
+every resource, as a server that evaluated nothing) and hang in the middle of a response (``mode = "hang"``).
 
 A loopback ``http.server`` implementing the subset of OPA's REST API that opa-python-client
 uses (``PUT /v1/policies/{id}``, ``PUT /v1/data/{path}``, ``POST /v1/data/{path}``,
@@ -166,6 +167,8 @@ class OpaDouble:
                     self._misbehave()
                     return
                 defined, value = double.evaluate(path, body.get("input"))
+                if path.endswith("/batch/results") and double.mode == "empty-values" and defined:
+                    value = {"pack": value["pack"], "values": [{} for _ in value["values"]]}
                 self._reply(200, {"result": value} if defined else {})
 
             def _misbehave(self) -> None:

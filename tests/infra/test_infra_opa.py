@@ -232,6 +232,7 @@ def test_rego_compile_error_from_real_opa_names_the_file(run_cli, tmp_path: Path
 @pytest.mark.parametrize(("mode", "expected"), [
     ("garbage", "refused to evaluate"),
     ("shape", "unexpected answer"),
+    ("empty-values", "did not evaluate the pack"),  # #18.7: {} per resource is not a pass
     ("hang", "did not answer within 0.5 s"),
 ])
 def test_double_garbage_and_hang_are_exit_2(run_cli, mode: str, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -250,3 +251,15 @@ def test_opa_rejects_bad_url() -> None:
     with pytest.raises(EngineError, match="no path prefix"):
         run([resource({"type": "cluster", "spec": {}})], "regorus", engine="opa",
             opa_url="http://127.0.0.1:1/opa")
+
+
+@pytest.mark.parametrize("value", [{}, {"MG-I-001": "x"}, {"MG-I-001": [[], "warn"]},
+                                   {"MG-I-001": [[]]}, [], None])
+def test_entry_values_of_another_shape_are_engine_errors(value) -> None:  # type: ignore[no-untyped-def]
+    """#18.7: whatever an engine answers other than {policy: [deny, warn]} fails the run."""
+    from meshgov.infra.evaluator import to_findings
+
+    res = resource({"type": "warehouse", "spec": {"cluster_size": "4X-Large"}})
+    with pytest.raises(EngineError):
+        to_findings(res, value, {}, None, frozenset({"MG-I-001"}))
+    assert to_findings(res, {"MG-I-001": [[], []]}, {}, None, frozenset({"MG-I-001"})) == []

@@ -95,21 +95,32 @@ def _location(res: Resource, field: Any) -> tuple[Location, str]:
 
 
 def to_findings(res: Resource, value: Any, by_id: Mapping[str, Policy],
-                domain: str | None) -> list[Finding]:
-    """Findings of one resource from its entry-rule value {policy id: [deny, warn]}."""
+                domain: str | None, expected: frozenset[str] | None = None) -> list[Finding]:
+    """Findings of one resource from its entry-rule value {policy id: [deny, warn]}.
+
+    Any other shape is an :class:`EngineError`, never a pass: a value without one of the
+    ``expected`` policies (``{}`` from a server that evaluated nothing), a pair that is not two
+    lists. An engine that answers something else than what the pack asks must fail the run.
+    """
     if not isinstance(value, Mapping):
         raise EngineError(f"the Rego entry rule returned {type(value).__name__} for {res.address}")
+    missing = sorted(expected - value.keys()) if expected is not None else []
+    if missing:
+        raise EngineError(f"the Rego entry rule's answer for {res.address} lacks "
+                          f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}: the engine "
+                          "did not evaluate the pack it was given")
     out: list[Finding] = []
     for pid, pair in value.items():
-        if not isinstance(pair, list) or len(pair) != 2 or not (pair[0] or pair[1]):
-            continue
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(x, list) for x in pair)):
+            raise EngineError(f"the Rego entry rule's answer for {res.address} has "
+                              f"{type(pair).__name__} for {pid} ([deny, warn] lists expected)")
         policy = by_id.get(pid)
         if policy is None:
             continue
         deny, warn = pair
         for results, sev in ((deny, policy.severity), (warn, warn_severity(policy))):
-            if isinstance(results, list):
-                out.extend(_finding(res, policy, sev, r, domain) for r in results)
+            out.extend(_finding(res, policy, sev, r, domain) for r in results)
     return out
 
 
@@ -125,13 +136,15 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
     if not resources or not policies:
         return EvalResult(inputs=len(resources))
     from meshgov.infra.engines import EMBEDDED, open_engine  # noqa: PLC0415 - engines only when needed
-    from meshgov.infra.pack import ENTRY_PACKAGE, load_pack  # noqa: PLC0415
+    from meshgov.infra.pack import ENTRY_PACKAGE, entry_items, load_pack  # noqa: PLC0415
 
     pack = load_pack(ctx.catalog, policies)
     engine = open_engine(ctx.options, pack)
     by_id = {p.id: p for p in pack.policies.values()}
     domain = ctx.config.domain
-    entries = {t: f"data.{ENTRY_PACKAGE}.{pack.entry_for(t)}" for t in {r.type for r in resources}}
+    types = {r.type for r in resources}
+    entries = {t: f"data.{ENTRY_PACKAGE}.{pack.entry_for(t)}" for t in types}
+    expected = {t: frozenset(i.policy_id for i in entry_items(pack, pack.entry_for(t))) for t in types}
     jobs = (plan_jobs(ctx.options.jobs, len(resources), MIN_RESOURCES_PER_JOB)
             if engine.name in EMBEDDED else 1)
     parts = stripes(len(resources), jobs)
@@ -139,7 +152,8 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
     def evaluate_part(i: int) -> list[list[Finding]]:
         chosen = [resources[k] for k in parts[i]]
         values = engine.evaluate([entries[r.type] for r in chosen], [r.to_input() for r in chosen])
-        return [to_findings(res, value, by_id, domain) for res, value in zip(chosen, values)]
+        return [to_findings(res, value, by_id, domain, expected[res.type])
+                for res, value in zip(chosen, values)]
 
     ctx.progress(f"infra: evaluating {len(resources)} resources with {engine.name}"
                  + (f" in {jobs} processes" if jobs > 1 else ""))

@@ -126,8 +126,9 @@ class RegorusEngine:
     def _expanded(self, parts: Sequence[PolicyRules]) -> Any:
         """The entry rule's value {policy id: [deny, warn]} from its policies' rules.
 
-        Policies with no result are left out (the entry rule lists them with two empty sets;
-        findings are the same). Undefined when a deny/warn rule is (as the entry rule would be).
+        Every policy is listed, with two empty lists when it has no result (as the entry rule
+        lists it: the evaluator takes a missing policy for an engine error). Undefined when a
+        deny/warn rule is (as the entry rule would be).
         """
         eval_json = self._engine.eval_rule_as_json
         value: dict[str, list[Any]] = {}
@@ -148,8 +149,7 @@ class RegorusEngine:
                 if got is UNDEFINED:
                     return UNDEFINED
                 pair[i] = got
-            if pair[0] or pair[1]:
-                value[part.policy_id] = pair
+            value[part.policy_id] = pair
         return value
 
     def query(self, rule: str) -> Any:
