@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from meshgov import __version__
-from meshgov.core.errors import MeshgovError
+from meshgov.core.errors import MeshgovError, OutputError
 from meshgov.core.model import KINDS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -75,26 +75,38 @@ def _use_color(color: bool | None) -> bool:
 
 
 def emit(report: Any, formats: Sequence[str], outputs: Sequence[str], color: bool | None) -> None:
+    """Render the report in each format, to stdout or its ``--output`` file.
+
+    Each file is replaced atomically (a unique temporary file, then a rename: two runs writing
+    one file never corrupt it). A file that cannot be written does not stop the others; after
+    all are written, an :class:`OutputError` names the ones that failed (exit 2).
+    """
+    from meshgov.core.atomic import write_atomic
     from meshgov.report import render
 
-    for fmt, path in _pair_outputs(formats, outputs):
+    failed: list[str] = []
+    pairs = _pair_outputs(formats, outputs)
+    for fmt, path in pairs:
         if path is None:
             colored = _use_color(color) and fmt == "text"
             text = render(report, fmt, color=colored)
             # click strips ANSI codes when stdout is not a TTY unless told otherwise (--color)
             click.echo(text, nl=False, color=colored or None)
-        else:
-            text = render(report, fmt, color=False)
-            target = Path(path)
+            continue
+        text = render(report, fmt, color=False)
+        target = Path(path)
+        try:
             if target.exists() and not target.is_file():
                 # /dev/null, a FIFO: write through (an atomic rename would replace the device)
                 with target.open("w", encoding="utf-8") as fh:
                     fh.write(text)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
+            else:
+                write_atomic(target, text)
+        except OSError as exc:
+            failed.append(f"{path} ({fmt}): {exc.strerror or exc}")
+    if failed:
+        raise OutputError("cannot write " + "; ".join(failed)
+                          + (" (the other outputs were written)" if len(failed) < len(pairs) else ""))
 
 
 def exit_code(report: Any) -> int:

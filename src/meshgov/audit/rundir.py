@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from meshgov.core import atomic
 
 RUNS = "runs"
 STATE = "run.json"
@@ -42,13 +43,7 @@ def compact_json(obj: Any) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic.write_atomic(path, text, durable=True)
 
 
 def _runs(audit_dir: Path) -> list[Path]:

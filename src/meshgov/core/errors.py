@@ -28,3 +28,7 @@ class UsageError(MeshgovError):
 
 class EngineError(MeshgovError):
     """A policy engine could not evaluate (OPA down or slow, Rego syntax error)."""
+
+
+class OutputError(MeshgovError):
+    """A report output could not be written (the others were)."""
