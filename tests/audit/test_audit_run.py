@@ -220,3 +220,30 @@ def test_data_bindings_follow_the_workspace_a_table_was_found_in() -> None:
         "ws0_cat0.sch0.T0": {"warehouse_id": "wh1", "options": {"host": "https://sales.example"}},
         "ws0_cat0.sch0.T4": {"warehouse_id": "wh1", "options": {"host": "https://pinned"}},
     }
+
+
+def test_a_second_audit_on_one_audit_dir_is_refused_while_the_first_runs(lb, tmp_path: Path) -> None:
+    """#18.13: two runs must not pick the same run id and crawl into it together."""
+    import subprocess
+    import sys
+
+    from meshgov.core.errors import UsageError
+
+    hosts = serve_recorded(lb, ["sales-prod"])
+    cfg = audit_yaml(tmp_path / "audit.yaml", hosts)
+    audit_dir = tmp_path / "audit"
+    holder = subprocess.Popen(  # another process holds the lock, as a running audit does
+        [sys.executable, "-c", "import sys, time; from pathlib import Path\n"
+         "from meshgov.audit.rundir import locked\n"
+         "with locked(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
+         str(audit_dir)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(UsageError, match=f"another meshgov audit \\(pid {holder.pid}\\)"):
+            _audit(cfg, audit_dir)
+        assert not (audit_dir / "runs").exists()  # refused before a run directory was made
+    finally:
+        holder.kill()
+        holder.wait()
+    report = _audit(cfg, audit_dir)  # the holder died: its lock went with it
+    assert report.findings and len(list((audit_dir / "runs").iterdir())) == 1

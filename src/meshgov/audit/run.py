@@ -32,6 +32,7 @@ from meshgov.audit.rundir import (
     WORKSPACES,
     clean_temp,
     compact_json,
+    locked,
     new_run,
     previous_report,
     read_state,
@@ -171,10 +172,11 @@ def audit_command(
                               account_factory=account_factory or default_account_factory)
     if not refs:
         raise UsageError("no workspace to audit: the include/exclude filters match none")
-    return crawl_and_evaluate(refs, acfg, ctx, Path(audit_dir), concurrency=concurrency,
-                              resume=resume, factory=client_factory or default_client_factory,
-                              started=started, on_progress=on_progress,
-                              eval_workers=eval_workers)
+    with locked(Path(audit_dir)):  # one run at a time per audit directory (#18.13)
+        return crawl_and_evaluate(refs, acfg, ctx, Path(audit_dir), concurrency=concurrency,
+                                  resume=resume, factory=client_factory or default_client_factory,
+                                  started=started, on_progress=on_progress,
+                                  eval_workers=eval_workers)
 
 
 def crawl_and_evaluate(

@@ -6,6 +6,9 @@
     workspaces/<name>.jsonl   one inventory snapshot per workspace (atomic, see snapshot.py)
     report.json               the run's JSON report: written last, marks the run complete
 ```
+One audit at a time owns an audit directory: :func:`locked` holds an exclusive lock on
+``<audit-dir>/.lock`` for the whole run (released by the kernel if the process dies), and a
+second ``meshgov audit`` on the same directory is refused with the holder's pid.
 A run without ``report.json`` was interrupted: the next run resumes it (``--resume``, the
 default), crawling only the workspaces without a complete snapshot. The newest complete run
 before the current one is the baseline (new / fixed findings).
@@ -13,13 +16,18 @@ before the current one is the baseline (new / fixed findings).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from meshgov.core import atomic
+from meshgov.core.errors import UsageError
 
+LOCK = ".lock"
 RUNS = "runs"
 STATE = "run.json"
 REPORT = "report.json"
@@ -44,6 +52,27 @@ def compact_json(obj: Any) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     atomic.write_atomic(path, text, durable=True)
+
+
+@contextlib.contextmanager
+def locked(audit_dir: Path) -> Iterator[None]:
+    """Hold the audit directory's lock; :class:`UsageError` when another run holds it."""
+    import fcntl  # noqa: PLC0415 - POSIX only, like the audit's fork-based evaluation
+
+    audit_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(audit_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            raise UsageError(f"{audit_dir}: another meshgov audit (pid {holder}) is running on this "
+                             "audit directory; wait for it or give another --audit-dir") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _runs(audit_dir: Path) -> list[Path]:
