@@ -79,7 +79,8 @@ def test_every_case_and_fixture_identical_on_opa_and_embedded_engines(server: Op
 
 SIZES = ["2X-Small", "Small", "Medium", "X-Large", "2X-Large", "5X-Large", "Huge", ""]
 numbers = st.one_of(st.sampled_from([0, 1, 5, 10, 20, 21, 60, 61, 120, 121, -1, 1000]),
-                    st.sampled_from(["30", "0", "", "abc", "12x"]), st.none(), st.just(0.0), st.floats(1e-300, 200))
+                    st.sampled_from(["30", "0"]), st.none(), st.just(0.0), st.floats(1e-300, 200))
+# (strings that are not numbers, "", "abc", "12x", are refused before any engine: test_infra_plan_shapes)
 flags = st.one_of(st.booleans(), st.none(), st.sampled_from(["true", "false"]))
 tags = st.dictionaries(st.sampled_from(["owner", "domain", "cost-center", "team"]),
                        st.sampled_from(["sales", "", "x"]), max_size=4)

@@ -7,6 +7,7 @@ from typing import Any
 
 from meshgov.core.secrets import plain_secret
 from meshgov.infra.normalize import shapes
+from meshgov.infra.normalize.typed import checked
 from meshgov.infra.resource import Resource, SourceRef
 
 #: canonicalizer per type (cluster_policy takes the "where" for its error message)
@@ -46,14 +47,15 @@ def make_resources(
 ) -> list[Resource]:
     """The resource for ``spec`` (canonicalized), plus one cluster per job cluster of a job."""
     canon = CANONICAL.get(rtype)
-    body = canon(spec) if canon else dict(spec)
+    body = checked(rtype, canon(spec) if canon else dict(spec), address, source.line)
     ctx = dict(context or {})
     secrets = frozenset(sensitive | secret_values(body)) if rtype == "cluster" else sensitive
     out = [Resource(rtype, address, body, source, ctx, unknown, subject_type, secrets)]
     if rtype == "job":
         for suffix, path, cluster in shapes.iter_job_clusters(body):
-            cspec = shapes.canonical_cluster(cluster)
             line = line_of(path) if line_of else None
+            cspec = checked("cluster", shapes.canonical_cluster(cluster), address + suffix,
+                            line if line is not None else source.line)
             src = SourceRef(source.format, source.path, line if line is not None else source.line)
             cctx = {**ctx, "job_cluster": True, "job": address}
             out.append(Resource("cluster", address + suffix, cspec, src, cctx,

@@ -9,6 +9,8 @@ for the rules but marked sensitive (never copied into a finding); attributes fla
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -34,6 +36,8 @@ TF_TYPES: Mapping[str, str] = {
     "azurerm_databricks_workspace": "workspace",
 }
 EVALUATED_ACTIONS = frozenset({"create", "update"})
+#: every action a plan's change may list (Terraform 1.x; "forget" since 1.7)
+ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
 #: securable keys of databricks_grants
 GRANT_SECURABLES = ("metastore", "catalog", "schema", "table", "volume", "function",
                     "external_location", "storage_credential", "model", "share", "foreign_connection")
@@ -41,11 +45,46 @@ GRANT_SECURABLES = ("metastore", "catalog", "schema", "table", "volume", "functi
 UNKNOWN_VALUE = "(known after apply)"
 
 
+class _BadNumber(ValueError):
+    def __init__(self, literal: str, why: str) -> None:
+        self.literal = literal
+        self.why = why
+        super().__init__(why)
+
+
+def _float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _BadNumber(literal, f"the number {literal[:40]} is out of range")
+    return value
+
+
+def _constant(name: str) -> Any:
+    raise _BadNumber(name, f"{name} is not a JSON number")
+
+
 def load_json(text: str) -> Any:
+    """The JSON document; NormalizeError (line, column) for what is not strict JSON: syntax,
+    ``NaN``/``Infinity``, a number out of float range (``1e400``), an integer longer than
+    Python converts (4,300 digits), nesting too deep. Integers are parsed by the C scanner
+    (no hook: a plan holds many); floats and constants are rare, their hooks cost nothing."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=_float, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise NormalizeError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except _BadNumber as exc:
+        at = text.find(exc.literal)
+        line = text.count("\n", 0, at) + 1 if at >= 0 else None
+        column = at - text.rfind("\n", 0, at) if at >= 0 else None
+        raise NormalizeError(f"invalid JSON: {exc.why}", line, column) from None
+    except ValueError as exc:  # int(): "Exceeds the limit (4300 digits) for integer string conversion"
+        long = re.search(r"\d{4000,}", text)
+        at = long.start() if long else -1
+        line = text.count("\n", 0, at) + 1 if at >= 0 else None
+        column = at - text.rfind("\n", 0, at) if at >= 0 else None
+        digits = f"of {long.end() - long.start():,} digits" if long else "too long"
+        raise NormalizeError(f"invalid JSON: an integer {digits} ({exc.args[0].split(':')[0]})",
+                             line, column) from None
     except RecursionError:
         raise NormalizeError("invalid JSON: nesting too deep") from None
 
@@ -114,9 +153,10 @@ def from_plan(text: str, path: str) -> list[Resource]:
         raise NormalizeError(
             f"unsupported Terraform plan format_version {version!r} "
             f"(meshgov reads format {SUPPORTED_MAJOR}.x of `terraform show -json`)", 1)
-    changes = data.get("resource_changes") or []
+    changes = data.get("resource_changes", [])  # absent when the plan changes nothing
     if not isinstance(changes, list):
-        raise NormalizeError("not a Terraform plan: resource_changes is not a list")
+        raise NormalizeError(f"not a Terraform plan: resource_changes is {_kind(changes)}, "
+                             "expected a list", _key_line(text, "resource_changes"))
     lines = plan_address_lines(text) if changes else {}
     out: list[Resource] = []
     for i, rc in enumerate(changes):
@@ -130,7 +170,11 @@ def from_plan(text: str, path: str) -> list[Resource]:
         if not isinstance(change, Mapping):
             raise NormalizeError(f"{address}: change is not an object", lines.get(address))
         actions = change.get("actions")
-        if not isinstance(actions, list) or not EVALUATED_ACTIONS.intersection(map(str, actions)):
+        if (not isinstance(actions, list) or not actions
+                or not all(isinstance(a, str) and a in ACTIONS for a in actions)):
+            raise NormalizeError(f"{address}: change.actions is {json.dumps(actions)[:60]}, expected "
+                                 f"a list of {', '.join(sorted(ACTIONS))}", lines.get(address))
+        if not EVALUATED_ACTIONS.intersection(actions):
             continue
         after = change.get("after")
         if not isinstance(after, Mapping):
@@ -150,6 +194,15 @@ def from_plan(text: str, path: str) -> list[Resource]:
             context={"terraform_type": rc.get("type"), "actions": list(map(str, actions))},
             sensitive=frozenset(sensitive)))
     return out
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else "an object" if isinstance(value, Mapping) else type(value).__name__
+
+
+def _key_line(text: str, key: str) -> int | None:
+    at = text.find(f'"{key}"')
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
 def resources_of(tf_type: str, address: str, after: Mapping[str, Any], unknown: tuple[str, ...], *,
