@@ -21,6 +21,7 @@ import yaml
 from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from meshgov.code.table_forms import token_like
+from meshgov.core.yamlio import YamlError, compose
 
 _METRIC_VIEW = re.compile(r"\bWITH\s+METRICS\s+LANGUAGE\s+YAML\s+AS\s+\$\$(.*?)\$\$",
                           re.IGNORECASE | re.DOTALL)
@@ -55,8 +56,8 @@ def blank_bodies(text: str) -> tuple[str, tuple[MetricBody, ...]]:
 
 def _sources(body: str, offset: int) -> Iterator[tuple[str, int]]:
     try:
-        root = yaml.compose(body, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        root = compose(body)
+    except YamlError:
         return
     if not isinstance(root, yaml.MappingNode):
         return

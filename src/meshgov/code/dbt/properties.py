@@ -18,7 +18,7 @@ import yaml
 from meshgov.code.dbt.errors import DbtReadError
 from meshgov.code.dbt.project import merge_config
 from meshgov.core.textio import UnreadableText, read_text
-from meshgov.core.yamlio import YamlError, loads
+from meshgov.core.yamlio import YamlError, check_nodes, loads
 
 try:
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -107,6 +107,10 @@ def _compose_and_construct(text: str, path: Path) -> tuple[yaml.Node | None, Any
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            try:
+                check_nodes(node, text, str(path))
+            except YamlError as exc:  # an alias bomb: _build would expand it
+                raise DbtReadError(path, f"invalid YAML: {exc.message}", exc.line, exc.column) from None
             try:
                 data = _build(node) if node is not None else None
             except (_Fallback, TypeError, ValueError):  # anything unusual: PyYAML's constructor
