@@ -189,10 +189,16 @@ def parse_document(inp: InputFile, source: str, domain: str | None,
 def stage_sql(inp: InputFile, ctx: EvalContext) -> Staged | Finding:
     domain = ctx.config.domain
     try:
-        source = read_text(inp.path)
+        source = read_text(inp.path, max_file_bytes(ctx))
     except UnreadableText as exc:
         return input_finding(inp, exc.message, exc.line, exc.column, domain)
     return staged_sql(inp, source, domain)
+
+
+def max_file_bytes(ctx: EvalContext) -> int | None:
+    """The size above which a SQL file or dbt model is not read (``code.max_file_bytes``)."""
+    value = ctx.param("code.max_file_bytes")
+    return int(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
 def staged_sql(inp: InputFile, source: str, domain: str | None) -> Staged:

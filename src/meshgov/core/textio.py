@@ -15,9 +15,15 @@ class UnreadableText(Exception):
         super().__init__(message)
 
 
-def read_text(path: Path) -> str:
-    """The file's text; raise UnreadableText for missing, unreadable or non-UTF-8 files."""
+def read_text(path: Path, max_bytes: int | None = None) -> str:
+    """The file's text; raise UnreadableText for missing, unreadable or non-UTF-8 files, and
+    for files larger than ``max_bytes`` (not read: the size comes from the file system)."""
     try:
+        if max_bytes is not None:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise UnreadableText(f"the file is {size:,} bytes, above the limit of {max_bytes:,} "
+                                     "(parameter code.max_file_bytes); it was not read")
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableText(f"cannot read: {exc.strerror or exc}") from None

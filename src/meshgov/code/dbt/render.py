@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from meshgov.code.dbt import cross_db
+from meshgov.code.dbt.budget import Budget, BudgetExceeded, RenderLimits, bounded_environment
 from meshgov.code.dbt.fastpath import fast_render
 from meshgov.code.dbt.lines import mark_lines, normalize_newlines, unmark
 from meshgov.code.dbt.project import DbtProject, merge_config
@@ -258,8 +259,10 @@ class Renderer:
     """
 
     def __init__(self, project: DbtProject, default_schema: str, default_catalog: str, *,
-                 ref: RefResolver, src: SourceResolver, packages: Iterable[str] = ()) -> None:
+                 ref: RefResolver, src: SourceResolver, packages: Iterable[str] = (),
+                 limits: RenderLimits = RenderLimits()) -> None:
         self.project = project
+        self._budget = Budget(limits)
         self.default_schema = default_schema
         self.default_catalog = default_catalog
         self.packages = frozenset(packages) | KNOWN_PACKAGES
@@ -348,9 +351,8 @@ class Renderer:
     @property
     def env(self) -> Any:
         if self._env is None:
-            from jinja2.sandbox import SandboxedEnvironment  # noqa: PLC0415 - ~50 ms import
-
-            self._env = SandboxedEnvironment(
+            self._env = bounded_environment(
+                self._budget,
                 extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
                 keep_trailing_newline=True,
                 autoescape=False,
@@ -375,11 +377,14 @@ class Renderer:
                 self.macro_errors[str(path)] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         # every macro is in ``ns`` before any module is made: macros call each other freely
         for template in modules:
+            self._budget.start()
             try:
                 module = template.make_module()
             except Exception as exc:  # noqa: BLE001 - top-level code of a macro file may fail
                 self.macro_errors[str(template.filename)] = str(exc)[:200]
                 continue
+            finally:
+                self._budget.stop()
             for name, value in vars(module).items():
                 if isinstance(value, jinja2.runtime.Macro):
                     self.ns[name] = _wrap_macro(value)
@@ -399,8 +404,11 @@ class Renderer:
 
         try:
             template = self.env.from_string(mark_lines(source), globals=self.ns)
-            out = template.render(model={"name": model_name,
-                                         "unique_id": f"model.{self.project.name}.{model_name}"})
+            self._budget.start()
+            out = self._budget.output(template.generate(
+                model={"name": model_name, "unique_id": f"model.{self.project.name}.{model_name}"}))
+        except BudgetExceeded as exc:
+            raise RenderError(f"unrenderable Jinja: {exc}", _template_line(exc)) from None
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(f"unrenderable Jinja: {exc.message}", exc.lineno) from None
         except _CompilerError as exc:
@@ -419,6 +427,8 @@ class Renderer:
             raise RenderError("unrenderable Jinja: recursion too deep") from None
         except Exception as exc:  # noqa: BLE001 - a model's Jinja may raise anything (1/0, [][1])
             raise RenderError(f"unrenderable Jinja: {type(exc).__name__}: {exc}", _template_line(exc)) from None
+        finally:
+            self._budget.stop()
         return self._rendered(out, rec)
 
     def render_text(self, text: str) -> str | None:

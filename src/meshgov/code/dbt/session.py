@@ -30,6 +30,7 @@ from meshgov.code.classify import dbt_project_root
 from meshgov.code.dbt.errors import DbtReadError
 from meshgov.code.dbt.project import DbtProject, load_project, merge_config, walk_model_paths
 from meshgov.code.dbt.properties import ModelProps, PropertyFile, SourceTable, load_properties
+from meshgov.code.dbt.budget import RenderLimits
 from meshgov.code.dbt.render import Relation, Rendered, Renderer, RenderError
 from meshgov.code.document import CodeDocument, SqlParser, Staged
 from meshgov.core.context import EvalContext
@@ -129,7 +130,7 @@ class DbtSession:
 
     def stage_model(self, inp: InputFile) -> Staged | Finding | None:
         """The model read and rendered, ready to be parsed (see :meth:`model_document`)."""
-        from meshgov.code.evaluator import input_finding  # noqa: PLC0415
+        from meshgov.code.evaluator import input_finding, max_file_bytes  # noqa: PLC0415
 
         path = inp.path.absolute()
         state = self._model_dir_state(path)
@@ -138,7 +139,7 @@ class DbtSession:
         self._done.add(path)
         project = state.project
         try:
-            source = read_text(path)
+            source = read_text(path, max_file_bytes(self.ctx))
         except UnreadableText as exc:
             return input_finding(inp, exc.message, exc.line, exc.column, self.domain)
         rel = "/".join(project._rel_parts(path))  # noqa: SLF001 - path.relative_to(root), no new Path
@@ -305,7 +306,8 @@ class DbtSession:
             renderer = Renderer(project, self._default_schema(state), self.catalog,
                                 ref=lambda pkg, n: self._ref(state, pkg, n),
                                 src=lambda s, t: self._source(state, s, t),
-                                packages=_package_names(project.root))
+                                packages=_package_names(project.root),
+                                limits=render_limits(self.ctx))
             macro_files: list[Path] = []
             for mp in project.macro_paths:
                 d = project.root / mp
@@ -583,3 +585,14 @@ def _package_names(root: Path) -> list[str]:
                     base = base[:-4] if base.endswith(".git") else base
                     names.append(base.replace("-", "_"))
     return names
+
+
+def render_limits(ctx: EvalContext) -> RenderLimits:
+    """The Jinja budget of the run's parameters (``code.dbt.max_rendered_bytes``, ``code.dbt.
+    render_timeout_seconds``), the defaults where a pack does not declare them."""
+    size = ctx.param("code.dbt.max_rendered_bytes")
+    seconds = ctx.param("code.dbt.render_timeout_seconds")
+    default = RenderLimits()
+    return RenderLimits(
+        max_output=int(size) if isinstance(size, (int, float)) and size > 0 else default.max_output,
+        timeout=float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else default.timeout)
