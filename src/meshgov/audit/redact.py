@@ -11,7 +11,6 @@ known secret values and token-shaped strings from free text.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,7 +20,9 @@ from meshgov.core.secrets import (
     SECRET_REF,
     SECRET_VALUE,
     credential_key,
+    env_secrets,
     mask_embedded,
+    scrub_values,
 )
 
 REDACTED = "<redacted>"
@@ -102,16 +103,7 @@ def _redact(obj: Any) -> Any:
     return obj
 
 
-def env_secrets() -> list[str]:
-    """Values of environment variables that hold credentials (to scrub from messages)."""
-    return [v for k, v in os.environ.items()
-            if len(v) >= 6 and _SECRET_KEY.search(k) and k.startswith(("DATABRICKS_", "ARM_",
-                                                                         "GOOGLE_", "MESHGOV_"))]
-
-
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """Remove known secret values and token-shaped strings from free text."""
-    for s in (*secrets, *env_secrets()):
-        if s:
-            text = text.replace(s, REDACTED)
+    text = scrub_values(text, (*secrets, *env_secrets()), REDACTED)
     return _TOKEN_TEXT.sub(REDACTED, text)

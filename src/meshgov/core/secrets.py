@@ -8,7 +8,11 @@ shaped like a credential, values that carry one (``password=`` in a JDBC URL), a
 
 from __future__ import annotations
 
+import html
+import json
+import os
 import re
+from collections.abc import Iterable, Mapping
 
 #: ``{{secrets/scope/key}}``: a reference to a secret scope, never a secret itself
 SECRET_REF = re.compile(r"^\{\{secrets/[^/}]+/[^}]+\}\}$")
@@ -61,3 +65,30 @@ def plain_secret(key: str, value: str) -> bool:
         return False
     return credential_key(key) or bool(SECRET_VALUE.match(value)) or bool(
         EMBEDDED_CREDENTIAL.search(value))
+
+
+#: environment variables that may hold a credential: these prefixes with a secret-like name
+ENV_PREFIXES = ("DATABRICKS_", "ARM_", "AZURE_", "GOOGLE_", "AWS_", "GITHUB_", "GH_", "OPA_",
+                "MESHGOV_")
+_ENV_SECRET_NAME = re.compile(r"(?i)(token|secret|password|passwd|pwd|credential|private[_.-]?key|"
+                              r"access[_.-]?key|api[_.-]?key|auth)")
+MASK = "<redacted>"
+
+
+def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Values of environment variables that hold credentials (``DATABRICKS_TOKEN``...)."""
+    env = os.environ if environ is None else environ
+    return [v for k, v in env.items()
+            if len(v) >= 6 and k.startswith(ENV_PREFIXES) and _ENV_SECRET_NAME.search(k)]
+
+
+def scrub_values(text: str, values: Iterable[str], mask: str = MASK) -> str:
+    """``text`` without any of ``values``, also in their JSON- and HTML-escaped spellings
+    (a rendered report carries them escaped)."""
+    for v in sorted(set(values), key=len, reverse=True):
+        if not v:
+            continue
+        for spelled in {v, json.dumps(v)[1:-1], html.escape(v, quote=True)}:
+            if spelled in text:
+                text = text.replace(spelled, mask)
+    return text

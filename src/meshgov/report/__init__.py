@@ -1,6 +1,9 @@
 """Output formats, one module per format, each exposing ``render(report, *, color=False) -> str``.
 
-The registry is explicit; formats are imported only when used.
+The registry is explicit; formats are imported only when used. Whatever a format renders,
+the values of credential environment variables (``DATABRICKS_TOKEN``...) are removed from it
+(:func:`meshgov.core.secrets.env_secrets`): defence in depth, should a policy or an input
+ever carry one into a message.
 """
 
 from __future__ import annotations
@@ -27,5 +30,9 @@ FORMATS: Mapping[str, str] = {
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    from meshgov.core.secrets import env_secrets, scrub_values  # noqa: PLC0415
+
     module = importlib.import_module(FORMATS[fmt])
-    return module.render(report, color=color)  # type: ignore[no-any-return]
+    text: str = module.render(report, color=color)
+    secrets = env_secrets()
+    return scrub_values(text, secrets) if secrets else text
