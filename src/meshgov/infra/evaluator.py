@@ -9,8 +9,8 @@ least one resource and one infra policy.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
@@ -23,6 +23,8 @@ from meshgov.infra.classify import HCL_TYPES
 from meshgov.infra.normalize.files import bundle_inputs, load_input
 from meshgov.infra.redact import redact_text, redact_value
 from meshgov.infra.resource import Resource
+
+T = TypeVar("T")
 
 #: report subject type of an input file that could not be read
 INPUT_SUBJECTS: Mapping[str, str] = {
@@ -158,11 +160,32 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
     ctx.progress(f"infra: evaluating {len(resources)} resources with {engine.name}"
                  + (f" in {jobs} processes" if jobs > 1 else ""))
     try:
-        per_part = fork_map(evaluate_part, jobs)
+        if ctx.catalog.local_rego_files and engine.name in EMBEDDED:
+            per_part = _bounded(lambda: fork_map(evaluate_part, jobs), ctx)
+        else:
+            per_part = fork_map(evaluate_part, jobs)
     finally:
         engine.close()
     findings = tuple(f for fs in in_item_order(parts, per_part) for f in fs)
     return EvalResult(findings=findings, inputs=len(resources), engine=engine.name)
+
+
+def _bounded(fn: Callable[[], T], ctx: EvalContext) -> T:
+    """``fn()`` under the budget of ``infra.rego.*``: a domain's Rego is code from the repo, and
+    an embedded engine cannot be interrupted otherwise. Exceeding it is an EngineError (exit 2)."""
+    from meshgov.core.bounded import BudgetError, run_bounded  # noqa: PLC0415
+
+    seconds = ctx.param("infra.rego.timeout_seconds", 60)
+    memory = ctx.param("infra.rego.max_memory_mb", 4096)
+    try:
+        return run_bounded(fn, seconds=float(seconds),
+                           memory_bytes=int(memory) * 2 ** 20 if memory else None,
+                           what="evaluating the infra policies")
+    except BudgetError as exc:
+        local = ", ".join(ctx.catalog.local_rego_files[:3])
+        raise EngineError(f"{exc}: the pack holds the domain's own Rego ({local}); check it for "
+                          "unbounded iteration, or raise infra.rego.timeout_seconds / "
+                          "infra.rego.max_memory_mb") from None
 
 
 def load_resources(inputs: Sequence[InputFile], ctx: EvalContext
