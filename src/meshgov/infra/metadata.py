@@ -72,6 +72,11 @@ def _strip(text: str) -> list[str]:
     return _LEXEME.sub(_blank, "\n".join(lines)).split("\n") if lines else []
 
 
+def stripped_lines(text: str) -> list[str]:
+    """The module's lines with comments and string contents blanked (line numbers kept)."""
+    return _strip(text)
+
+
 def check_v1(text: str, path: str, stripped: list[str] | None = None) -> None:
     """Raise ConfigError (file, line) for Rego v0 syntax or a missing ``import rego.v1``
     (``stripped``: :func:`_strip` of ``text`` when the caller has it)."""

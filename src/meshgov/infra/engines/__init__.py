@@ -34,6 +34,10 @@ def open_embedded(name: str | None, modules: tuple[RegoModule, ...], data_json: 
                   entrypoints: tuple[str, ...] = (),
                   expansions: Mapping[str, Sequence[PolicyRules]] | None = None) -> Engine:
     chosen = name or default_embedded()
+    if chosen in EMBEDDED:
+        from meshgov.infra.engines.builtins import check_modules  # noqa: PLC0415
+
+        check_modules(chosen, modules)
     if chosen == "regorus":
         from meshgov.infra.engines.regorus_engine import RegorusEngine  # noqa: PLC0415
 
