@@ -104,25 +104,33 @@ def to_findings(res: Resource, value: Any, by_id: Mapping[str, Policy],
     ``expected`` policies (``{}`` from a server that evaluated nothing), a pair that is not two
     lists. An engine that answers something else than what the pack asks must fail the run.
     """
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise EngineError(f"the Rego entry rule returned {type(value).__name__} for {res.address}")
-    missing = sorted(expected - value.keys()) if expected is not None else []
-    if missing:
+    if expected is not None and not value.keys() >= expected:
+        missing = sorted(expected - value.keys())
         raise EngineError(f"the Rego entry rule's answer for {res.address} lacks "
                           f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}: the engine "
                           "did not evaluate the pack it was given")
     out: list[Finding] = []
-    for pid, pair in value.items():
-        if not (isinstance(pair, list) and len(pair) == 2
-                and all(isinstance(x, list) for x in pair)):
+    for pid, pair in value.items():  # the hot loop: a few policies per resource, mostly empty
+        if type(pair) is not list or len(pair) != 2:
             raise EngineError(f"the Rego entry rule's answer for {res.address} has "
                               f"{type(pair).__name__} for {pid} ([deny, warn] lists expected)")
+        deny, warn = pair
+        if type(deny) is not list or type(warn) is not list:
+            raise EngineError(f"the Rego entry rule's answer for {res.address} has "
+                              f"{type(deny).__name__}/{type(warn).__name__} for {pid} "
+                              "([deny, warn] lists expected)")
+        if not deny and not warn:
+            continue
         policy = by_id.get(pid)
         if policy is None:
             continue
-        deny, warn = pair
-        for results, sev in ((deny, policy.severity), (warn, warn_severity(policy))):
-            out.extend(_finding(res, policy, sev, r, domain) for r in results)
+        if deny:
+            out.extend(_finding(res, policy, policy.severity, r, domain) for r in deny)
+        if warn:
+            sev = warn_severity(policy)
+            out.extend(_finding(res, policy, sev, r, domain) for r in warn)
     return out
 
 

@@ -65,6 +65,12 @@ def available() -> bool:
     return True
 
 
+#: the [deny, warn] of a policy without results, shared by every answer (read only: the
+#: evaluator never mutates an answer; one list per policy and resource would keep the cyclic
+#: garbage collector busy on 10,000s of live lists)
+_NO_RESULT: list[Any] = [[], []]
+
+
 class RegorusEngine:
     name = NAME
 
@@ -133,7 +139,7 @@ class RegorusEngine:
         eval_json = self._engine.eval_rule_as_json
         value: dict[str, list[Any]] = {}
         for part in parts:
-            pair: list[Any] = [[], []]
+            pair: list[Any] = _NO_RESULT  # shared, never mutated: no allocation per policy
             for i, rule in ((0, part.deny), (1, part.warn)):
                 if rule is None:
                     continue
@@ -148,6 +154,8 @@ class RegorusEngine:
                 got = self._eval(rule) if raw is None else self._loads(raw)
                 if got is UNDEFINED:
                     return UNDEFINED
+                if pair is _NO_RESULT:
+                    pair = [[], []]
                 pair[i] = got
             value[part.policy_id] = pair
         return value
