@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from meshgov.core.forkjoin import can_fork
+from meshgov.core.forkjoin import can_fork, result_payload
 
 T = TypeVar("T")
 
@@ -46,19 +46,10 @@ def run_bounded(fn: Callable[[], T], *, seconds: float, memory_bytes: int | None
     pid = os.fork()
     if pid == 0:  # the child, in its own process group (killed together with its children)
         os.close(r)
-        code = 0
+        code = 1
         try:
             os.setpgid(0, 0)
-            try:
-                payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
-            except MemoryError:  # the machine's memory, before the budget was seen
-                code, payload = 1, pickle.dumps((False, "memory"))
-            except BaseException as exc:  # noqa: BLE001 - sent to the parent
-                code = 1
-                try:
-                    payload = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
-                except Exception:  # noqa: BLE001 - an exception that does not pickle
-                    payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            code, payload = result_payload(fn)
             with os.fdopen(w, "wb") as pipe:
                 pipe.write(payload)
         finally:
@@ -104,7 +95,7 @@ def run_bounded(fn: Callable[[], T], *, seconds: float, memory_bytes: int | None
         raise BudgetError(f"{what} ended without a result (exit {code})") from None
     if ok:
         return value  # type: ignore[no-any-return]
-    if value == "memory":
+    if isinstance(value, MemoryError):  # the machine's memory ran out before the budget was seen
         raise BudgetError(f"{what} needed more than its memory budget ({limit}) and was stopped")
     raise value
 

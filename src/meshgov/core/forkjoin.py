@@ -114,19 +114,23 @@ def fork_map(fn: Callable[[int], T], parts: int) -> list[T]:
     return results
 
 
-def _child(fn: Callable[[int], T], part: int, w: int) -> None:
-    import pickle  # noqa: PLC0415 - imported by fork_map already
+def result_payload(fn: Callable[[], T]) -> tuple[int, bytes]:
+    """(exit code, pickled ``(True, fn())`` or ``(False, exception)``) for a child to send."""
+    import pickle  # noqa: PLC0415 - only in forked children
 
-    code = 0
     try:
+        return 0, pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # noqa: BLE001 - report it to the parent
         try:
-            payload = pickle.dumps((True, fn(part)), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:  # noqa: BLE001 - report it to the parent
-            code = 1
-            try:
-                payload = pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # noqa: BLE001 - an exception that does not pickle
-                payload = pickle.dumps((False, ChildError(f"{type(exc).__name__}: {exc}")))
+            return 1, pickle.dumps((False, exc), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            return 1, pickle.dumps((False, ChildError(f"{type(exc).__name__}: {exc}")))
+
+
+def _child(fn: Callable[[int], T], part: int, w: int) -> None:
+    code = 1
+    try:
+        code, payload = result_payload(lambda: fn(part))
         with os.fdopen(w, "wb") as pipe:
             pipe.write(payload)
     finally:
