@@ -3,7 +3,8 @@
 # description: >-
 #   A cluster policy definition fixes or allow-lists data_security_mode within
 #   infra.cluster.allowed_access_modes, and limits autotermination_minutes to at most
-#   infra.cluster.max_autotermination_minutes.
+#   infra.cluster.max_autotermination_minutes (a policy only for job clusters, whose
+#   cluster_type is fixed to job, need not: job clusters end with their run).
 # custom:
 #   id: MG-I-022
 #   severity: warning
@@ -42,6 +43,7 @@ bound := definition.autotermination_minutes.maxValue if definition.autoterminati
 
 deny contains r if {
 	input.type == "cluster_policy"
+	not data.meshgov.lib.job_only_policy(definition)
 	not bounded
 	r := {"msg": "cluster policy does not bound autotermination_minutes", "resource": input.address, "field": "definition.autotermination_minutes"}
 }

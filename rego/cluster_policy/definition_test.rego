@@ -16,3 +16,7 @@ test_fixed_passes if count(deny) == 0 with input as pol({"data_security_mode": {
 test_empty_policy_fails if count(deny) == 2 with input as pol({})
 
 test_loose_policy_fails if count(deny) == 2 with input as pol({"data_security_mode": {"type": "allowlist", "values": ["NONE", "SINGLE_USER"]}, "autotermination_minutes": {"type": "range", "maxValue": 1000}})
+
+test_job_only_policy_need_not_bound_autotermination if count(deny) == 0 with input as pol({"data_security_mode": {"type": "fixed", "value": "SINGLE_USER"}, "cluster_type": {"type": "fixed", "value": "job"}})
+
+test_all_purpose_policy_must_bound_autotermination if count(deny) == 1 with input as pol({"data_security_mode": {"type": "fixed", "value": "SINGLE_USER"}, "cluster_type": {"type": "fixed", "value": "all-purpose"}})

@@ -75,3 +75,17 @@ _decimal(x) := concat("", [sign, whole, point, frac]) if {
 	point := {true: ".", false: ""}[frac != ""]
 	sign := {true: "-", false: ""}[x < 0]
 }
+
+# A cluster policy definition that only admits job (or pipeline) clusters: its virtual
+# cluster_type attribute is fixed to, or allow-lists only, "job" / "dlt". Such clusters end
+# with their run, so auto-termination does not concern them (as in MG-I-010).
+job_only_policy(definition) if {
+	definition.cluster_type.type == "fixed"
+	definition.cluster_type.value in {"job", "dlt"}
+}
+
+job_only_policy(definition) if {
+	definition.cluster_type.type == "allowlist"
+	count(definition.cluster_type.values) > 0
+	count([v | some v in definition.cluster_type.values; not v in {"job", "dlt"}]) == 0
+}

@@ -32,3 +32,11 @@ test_number_text if {
 	number_text(123456789012) == "123456789012"
 	fmt(["n=", 7.5, " s=", "x", " l=", [1]]) == "n=7.5 s=x l=[1]"
 }
+
+test_job_only_policy_fixed if job_only_policy({"cluster_type": {"type": "fixed", "value": "job"}})
+
+test_job_only_policy_allowlist if job_only_policy({"cluster_type": {"type": "allowlist", "values": ["job", "dlt"]}})
+
+test_all_purpose_policy_is_not_job_only if not job_only_policy({"cluster_type": {"type": "allowlist", "values": ["job", "all-purpose"]}})
+
+test_policy_without_cluster_type_is_not_job_only if not job_only_policy({})

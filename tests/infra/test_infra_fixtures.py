@@ -63,4 +63,4 @@ def test_cli_exit_codes(run_cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run_cli("check", str(plans / "plan_violations.json"), "-f", "json")
     assert code == 1
     doc = json.loads(out)
-    assert doc["summary"]["by_kind"]["infra"] == 23
+    assert doc["summary"]["by_kind"]["infra"] == 27  # 4 of them MG-I-023: the loose cluster policy
