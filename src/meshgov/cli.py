@@ -417,6 +417,40 @@ def policy_test(config_path: str | None, engine: str | None, opa_bin: str | None
 
 
 @cli.group()
+def infra() -> None:
+    """Infra policies: compile them into Databricks cluster policies."""
+
+
+@infra.command("compile-cluster-policies", epilog="\b\nExamples:\n"
+               "  meshgov infra compile-cluster-policies --output build/cluster-policies\n"
+               "  meshgov infra compile-cluster-policies -c domains/sales/meshgov.yaml -o out --name sales\n"
+               "\b\nWrites <name>-all-purpose and <name>-jobs as Cluster Policies API bodies\n"
+               "(*.cluster-policy.json), cluster-policies.tf (databricks_cluster_policy), a bundle\n"
+               "snippet, and coverage.json / NOTES.txt: which rules each policy enforces and which\n"
+               "stay with the gate and the audit (secrets, SQL warehouses).")
+@click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False),
+              help="The domain's meshgov.yaml (its tightened parameters are compiled).")
+@click.option("--output", "-o", "output_dir", type=click.Path(file_okay=False), required=True,
+              help="Directory for the policy files.")
+@click.option("--name", default=None, help="Policy name prefix (default: meshgov-<domain>).")
+def infra_compile_cluster_policies(config_path: str | None, output_dir: str, name: str | None) -> int:
+    """Write Databricks cluster policies from the infra parameters in force for a domain."""
+    written, compiled, cover, problems = _lazy("meshgov.infra.cluster_policies:compile_command")(
+        config_path=config_path, output_dir=Path(output_dir), name=name)
+    for path in written:
+        click.echo(str(path))
+    left = [c for c in cover if c.status in ("not expressible", "not concerned")]
+    for c in left:
+        click.echo(f"note: {c.policy_id} {c.status}: {c.how}", err=True)
+    click.echo(f"{len(compiled)} cluster policies written to {output_dir} "
+               f"({sum(c.status == 'enforced' for c in cover)} rules enforced, "
+               f"{len(left)} left to the gate and the audit)", err=True)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+@cli.group()
 def data() -> None:
     """Data policies: compile them to Great Expectations suites."""
 

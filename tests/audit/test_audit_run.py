@@ -247,3 +247,29 @@ def test_a_second_audit_on_one_audit_dir_is_refused_while_the_first_runs(lb, tmp
         holder.wait()
     report = _audit(cfg, audit_dir)  # the holder died: its lock went with it
     assert report.findings and len(list((audit_dir / "runs").iterdir())) == 1
+
+
+def test_cluster_policy_drift_against_the_compiled_policies(lb, tmp_path: Path) -> None:
+    """A workspace whose cluster policies are looser than the compiled ones is reported; the
+    policies `meshgov infra compile-cluster-policies` writes are not."""
+    from meshgov.core.catalog import load_catalog
+    from meshgov.core.config import default_config
+    from meshgov.infra.cluster_policies import definitions
+
+    params = load_catalog(default_config(tmp_path), ("infra",)).params
+    compiled = definitions(params, name="sales")
+    data = load_recorded("sales-prod")
+    loose = json.loads(json.dumps(compiled[0].definition))
+    loose["num_workers"]["maxValue"] = 200  # drifted: someone raised the bound in the UI
+    loose["spark_version"] = {"type": "unlimited"}
+    data["cluster_policies"] = [
+        *[{"policy_id": f"COMPILED{i}", **c.to_api()} for i, c in enumerate(compiled)],
+        {"policy_id": "DRIFTED", "name": "sales-all-purpose-edited", "definition": json.dumps(loose)},
+    ]
+    hosts = {"sales-prod": lb.add_workspace("sales-prod", data)}
+    report = _audit(audit_yaml(tmp_path / "audit.yaml", hosts), tmp_path / "audit")
+    drift = sorted((f.subject.ref.rsplit("/", 1)[-1], f.evidence.get("field"))
+                   for f in report.findings if f.policy_id in ("MG-I-022", "MG-I-023"))
+    assert drift == [("DRIFTED", "definition.num_workers"), ("DRIFTED", "definition.spark_version")]
+    (finding,) = [f for f in report.findings if f.evidence.get("field") == "definition.spark_version"]
+    assert finding.evidence["workspace"] == "sales-prod" and finding.subject.domain == "sales"

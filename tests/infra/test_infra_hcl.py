@@ -157,6 +157,34 @@ module "remote" {
     assert any("not a local module" in n for n in result.notes)
 
 
+def test_jsonencode_of_a_known_value_is_evaluated(tmp_path: Path) -> None:
+    """A cluster policy definition is usually written jsonencode({...}), often with variables."""
+    (tmp_path / "main.tf").write_text('''
+variable "max_workers" { default = 8 }
+locals { mode = "SINGLE_USER" }
+resource "databricks_cluster_policy" "p" {
+  name       = "p"
+  definition = jsonencode({
+    "num_workers" : { "type" : "range", "maxValue" : var.max_workers },
+    "data_security_mode" = { type = "fixed", value = "${local.mode}" },
+    "spark_version" : { "type" : "regex", "pattern" : "(1[4-9])\\\\..+" }
+  })
+}
+resource "databricks_cluster_policy" "q" {
+  name       = "q"
+  definition = jsonencode({ "num_workers" : { "type" : "range", "maxValue" : data.x.y } })
+}
+''')
+    result = load_module(tmp_path, ".")
+    p, q = sorted(result.resources, key=lambda r: r.address)
+    assert p.spec["definition"] == {
+        "num_workers": {"type": "range", "maxValue": 8},
+        "data_security_mode": {"type": "fixed", "value": "SINGLE_USER"},
+        "spark_version": {"type": "regex", "pattern": "(1[4-9])\\..+"},
+    }
+    assert "definition" not in q.spec and "definition" in q.unknown
+
+
 HCL_PIECES = ['resource "databricks_cluster" "c" {', 'resource "databricks_sql_endpoint" "w" {', "}",
               "{", "num_workers = 2", 'cluster_size = "2X-Large"', "count = 2", "count = var.n",
               'for_each = { a = 1 }', "for_each = toset([\"a\"])", "x = var.missing", "y = local.z",

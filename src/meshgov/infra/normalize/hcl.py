@@ -11,7 +11,9 @@ read with python-hcl2 and evaluated as far as it can be known without a provider
   ``each.key``, ``each.value``);
 - local modules (``source = "./..."``), addresses ``module.<name>.<type>.<name>``.
 
-Anything else (data sources, other resources' attributes, function calls, operators,
+``jsonencode(...)`` of a value known so (the usual way to write a cluster policy definition) is
+evaluated to its JSON text. Anything else (data sources, other resources' attributes, other
+function calls, operators,
 conditionals, remote modules, ``dynamic`` blocks) is **unknown**: the attribute is left out of
 the resource and listed in its ``unknown`` paths, exactly like ``after_unknown`` in a plan, so
 a rule does not fail on it. The resource documents are built by the plan normalizer's own
@@ -24,6 +26,7 @@ points at that attribute's line, or at the ``.tfvars`` line its value came from.
 from __future__ import annotations
 
 import io
+import json
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,6 +54,7 @@ MAX_COUNT = 10_000
 _REF = re.compile(r"^(var|local|count|each)\.([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*|\[\d+\]|\[\"[^\"]*\"\])*)$")
 _ACCESS = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[\"([^\"]*)\"\]")
 _INTERP = re.compile(r"\$\{([^{}]*)\}")
+_JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.DOTALL)
 
 
 class _Unknown:
@@ -146,9 +150,37 @@ def _literal(expr: str) -> Any:
     return UNKNOWN
 
 
+def _jsonencode(argument: str, scope: Scope) -> Any:
+    """``jsonencode(<argument>)``: python-hcl2 gives the argument back as HCL text; parse it
+    again as an attribute value, evaluate it, and encode it if every part is known."""
+    import hcl2  # noqa: PLC0415 - only when Terraform sources are checked
+
+    try:
+        parsed = hcl2.load(io.StringIO(f"v = {argument}\n")).get("v", UNKNOWN)
+    except Exception:  # noqa: BLE001 - any parse failure: the value is not known
+        return UNKNOWN
+    value = evaluate(parsed, scope)
+    if _has_unknown(value):
+        return UNKNOWN
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _has_unknown(value: Any) -> bool:
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
 def evaluate(value: Any, scope: Scope) -> Any:
     """The value of an expression as python-hcl2 gives it; UNKNOWN where it cannot be known."""
     if isinstance(value, str):
+        call = _JSONENCODE.match(value)
+        if call is not None:
+            return _jsonencode(call.group(1), scope)
         whole = _INTERP.fullmatch(value)
         if whole is not None:
             return _reference(whole.group(1), scope)
