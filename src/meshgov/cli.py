@@ -455,18 +455,42 @@ def data() -> None:
     """Data policies: compile them to Great Expectations suites."""
 
 
-@data.command("compile", epilog="\b\nExample:\n  meshgov data compile --output gx/expectations")
+@data.command("compile", epilog="\b\nExamples:\n"
+              "  meshgov data compile --output gx/expectations\n"
+              "  meshgov data compile --target lakeflow --output pipelines/expectations\n"
+              "  meshgov data compile --target lakeflow --action error=drop -o out\n"
+              "  meshgov data compile --target check-constraints -o sql/constraints\n"
+              "\b\nlakeflow: per table, CONSTRAINT ... EXPECT (...) lines and Python dicts for\n"
+              "@dlt.expect_all / expect_all_or_drop / expect_all_or_fail; the action follows the\n"
+              "policy's severity (error=fail, warning=warn, info=warn unless --action says).\n"
+              "check-constraints: ALTER TABLE ... ADD CONSTRAINT ... CHECK (...) for Delta tables.\n"
+              "Only row-level rules compile; the others are listed with why (coverage.json).")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", "output_dir", type=click.Path(file_okay=False), required=True,
-              help="Directory for the suites (one JSON file per table).")
-def data_compile(config_path: str | None, output_dir: str) -> int:
-    """Write the GX Expectation Suites that the data policies compile to."""
-    written = _lazy("meshgov.data.compile:compile_command")(
-        catalog=_catalog(config_path, ("data",)), config_path=config_path, output_dir=Path(output_dir)
-    )
+              help="Directory for the files (one or two per table).")
+@click.option("--target", "-t", type=click.Choice(["gx", "lakeflow", "check-constraints"]),
+              default="gx", show_default=True,
+              help="GX suites, Lakeflow pipeline expectations, or Delta CHECK constraints.")
+@click.option("--action", "actions", multiple=True, metavar="SEVERITY=ACTION",
+              help="lakeflow: what a violation does per severity: warn (keep the row), drop "
+                   "(drop it) or fail (fail the update). Repeatable.")
+def data_compile(config_path: str | None, output_dir: str, target: str,
+                 actions: tuple[str, ...]) -> int:
+    """Compile the data policies: GX suites, pipeline expectations or CHECK constraints."""
+    if actions and target != "lakeflow":
+        raise click.UsageError("--action applies to --target lakeflow only")
+    try:
+        written, notes = _lazy("meshgov.data.compile:compile_command")(
+            catalog=_catalog(config_path, ("data",)), config_path=config_path,
+            output_dir=Path(output_dir), target=target, actions=actions)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     for path in written:
         click.echo(str(path))
-    click.echo(f"{len(written)} suite(s) written to {output_dir}", err=True)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    what = "suite(s)" if target == "gx" else "file(s)"
+    click.echo(f"{len(written)} {what} written to {output_dir}", err=True)
     return EXIT_OK
 
 

@@ -199,18 +199,37 @@ def _check_with_gx(suites: Mapping[str, Sequence[Compiled]]) -> None:
             raise ConfigError(c.policy.origin or "<policy>", pid, problem)
 
 
-def compile_command(*, catalog: Catalog, config_path: str | None, output_dir: Path) -> list[Path]:
-    """`meshgov data compile`: write one suite JSON per governed table; return the paths."""
+def compile_command(*, catalog: Catalog, config_path: str | None, output_dir: Path,
+                    target: str = "gx", actions: Sequence[str] = ()) -> tuple[list[Path], list[str]]:
+    """`meshgov data compile`: write the target's files for every governed table.
+
+    ``gx``: one GX suite JSON per table. ``lakeflow`` / ``check-constraints``: the row-level
+    rules as pipeline expectations or Delta CHECK constraints (meshgov.data.pipeline), and
+    ``coverage.json``. Returns the paths written and one note per policy that did not compile.
+    """
     from meshgov.api import resolve_config
+    from meshgov.core.atomic import write_atomic
 
     cfg = resolve_config([Path.cwd()], config_path)
     suites = compile_catalog(catalog.by_kind("data"), cfg.data, catalog)
     _check_with_gx(suites)
+    files: dict[str, str] = {}
+    notes: list[str] = []
+    if target == "gx":
+        for table, compiled in suites.items():
+            files[suite_filename(table)] = json.dumps(suite_dict(table, compiled), indent=2,
+                                                      sort_keys=True) + "\n"
+    else:
+        from meshgov.data import pipeline
+
+        chosen = pipeline.parse_actions(actions)
+        done, left = pipeline.row_constraints(suites)
+        files = pipeline.render(target, done, left, chosen) if (done or left) else {}
+        notes = [f"{n.policy_id} on {n.table} ({n.rule}) not compiled: {n.why}" for n in left]
     output_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for table, compiled in suites.items():
-        target = output_dir / suite_filename(table)
-        target.write_text(json.dumps(suite_dict(table, compiled), indent=2, sort_keys=True) + "\n",
-                          encoding="utf-8")
-        written.append(target)
-    return written
+    for name, text in files.items():
+        target_path = output_dir / name
+        write_atomic(target_path, text)
+        written.append(target_path)
+    return written, notes
