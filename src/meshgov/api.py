@@ -9,7 +9,6 @@ Usable from a notebook or a job::
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from meshgov.core.config import DomainConfig, default_config, find_config, load_
 from meshgov.core.context import EvalContext, EvalResult, RunOptions
 from meshgov.core.discovery import InputFile, discover, display_path, missing_paths
 from meshgov.core.errors import UsageError
+from meshgov.core.lazy import load
 from meshgov.core.model import KINDS, Finding, Location, Policy, Report, RunInfo, Subject, utc_now
 from meshgov.core.waivers import apply_waivers
 
@@ -37,8 +37,7 @@ INPUT_DRIVEN: frozenset[str] = frozenset({"code", "infra"})
 
 
 def _evaluator(kind: str) -> Callable[[Sequence[InputFile], EvalContext], EvalResult]:
-    module, _, attr = EVALUATORS[kind].partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    return load(EVALUATORS[kind])  # type: ignore[no-any-return]
 
 
 def resolve_config(paths: Sequence[Path], config: str | Path | DomainConfig | None) -> DomainConfig:

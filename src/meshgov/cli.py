@@ -6,7 +6,6 @@ configuration error, 3 internal error.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import traceback
@@ -18,15 +17,16 @@ import click
 
 from meshgov import __version__
 from meshgov.core.errors import MeshgovError, OutputError
+from meshgov.core.lazy import load
 from meshgov.core.model import KINDS
+from meshgov.report import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-FORMAT_NAMES = ("text", "json", "sarif", "junit", "github", "markdown", "html")
+FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)  # the format registry, not a second list
 
 
 def _lazy(ref: str) -> Callable[..., Any]:
-    module, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    return load(ref)  # type: ignore[no-any-return]
 
 
 # -- output -----------------------------------------------------------------------------------

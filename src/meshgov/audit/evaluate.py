@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -19,6 +18,7 @@ from typing import Any
 from meshgov.audit.policies import TableFacts, table_facts, table_findings
 from meshgov.audit.snapshot import WorkspaceSnapshot
 from meshgov.core.context import EvalContext
+from meshgov.core.lazy import load_optional
 from meshgov.core.model import Finding, Subject
 
 INFRA_APIS = frozenset({"cluster", "warehouse", "job", "cluster_policy", "grants",
@@ -38,11 +38,7 @@ class WorkspaceResult:
 
 
 def _optional(ref: str) -> Callable[..., Any] | None:
-    module, _, attr = ref.partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        return None
+    return load_optional(ref)  # type: ignore[no-any-return]
 
 
 def _object_id(api: str, obj: Mapping[str, Any]) -> str:

@@ -14,7 +14,6 @@ or redefine a global policy is reported as a finding and has no effect.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any, Callable
 from meshgov.core import builtin
 from meshgov.core.config import BUILTIN_PACK, DomainConfig, parse_waivers
 from meshgov.core.errors import ConfigError, MeshgovError
+from meshgov.core.lazy import load
 from meshgov.core.model import KINDS, SEVERITIES, Finding, Kind, Location, Policy, Subject, Waiver
 from meshgov.core.products import DomainEntry, ProductRegistry, build_registry, parse_registry
 from meshgov.core.yamlio import YamlError, load_file
@@ -127,8 +127,7 @@ def builtin_pack_dirs() -> tuple[Path, Path]:
 
 
 def _import(ref: str) -> Callable[..., Any]:
-    module, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    return load(ref)  # type: ignore[no-any-return]
 
 
 # -- loading ---------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ keeps the table from being validated (missing file or table, refused connection,
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from meshgov.core.lazy import load
 from meshgov.data.runners.base import DataSourceError, RunnerEnv, TableSource
 
 BACKENDS: Mapping[str, str] = {
@@ -34,8 +34,7 @@ def backend_of(binding: Mapping[str, Any]) -> str:
 
 
 def opener(backend: str) -> Callable[[str, Mapping[str, Any], RunnerEnv], TableSource]:
-    module, _, attr = BACKENDS[backend].partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    return load(BACKENDS[backend])  # type: ignore[no-any-return]
 
 
 __all__ = ["BACKENDS", "DataSourceError", "RunnerEnv", "TableSource", "backend_of", "opener"]
