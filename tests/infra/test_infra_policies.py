@@ -102,3 +102,21 @@ def test_differential_all_engines_identical() -> None:
     assert len(first) > 50
     for engine in ENGINES[1:]:
         assert keys[engine] == first, f"{engine} differs from {ENGINES[0]}"
+
+
+def test_warehouse_size_order_is_the_same_in_the_pack_and_the_rego_library() -> None:
+    """The order `infra.warehouse.max_size` tightens by (checks/pack.yaml) is the one the Rego
+    library ranks sizes by (lib.sizes; size.rego's spelled-out rank is checked against it by
+    size_test.rego), so "tighten only" and MG-I-001 agree on what is larger."""
+    import regopy
+
+    pack = yaml.safe_load((ROOT / "checks" / "pack.yaml").read_text())
+    order = pack["params"]["infra.warehouse.max_size"]["order"]
+    interp = regopy.Interpreter()
+    for name in ("lib/lib.rego", "warehouse/size.rego"):
+        interp.add_module(name, (ROOT / "rego" / name).read_text())
+    out = json.loads(str(interp.query("s := data.meshgov.lib.sizes; r := data.meshgov.infra.warehouse.size.rank")))
+    bindings = out["bindings"] if "bindings" in out else out["result"][0]["bindings"]
+    assert bindings["s"] == order
+    assert sorted(bindings["r"], key=bindings["r"].get) == order
+    assert catalog().param_specs["infra.warehouse.max_size"].order == tuple(order)
