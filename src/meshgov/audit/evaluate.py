@@ -152,10 +152,9 @@ def _input_finding(source: str, message: str, domain: str | None) -> Finding:
     from meshgov.core import builtin  # noqa: PLC0415
     from meshgov.core.model import Location  # noqa: PLC0415
 
-    meta = builtin.META_POLICIES[builtin.INPUT]
-    return Finding(policy_id=builtin.INPUT, kind="infra", severity="error", message=message,
-                   remediation=meta.remediation, subject=Subject("workspace", source, domain),
-                   location=Location(path=source)).with_fingerprint(message)
+    return builtin.meta_finding(builtin.INPUT, kind="infra", severity="error", message=message,
+                                subject=Subject("workspace", source, domain),
+                                location=Location(path=source))
 
 
 def _uc_policies(snap: WorkspaceSnapshot, ctx: EvalContext, tables: list[Mapping[str, Any]],

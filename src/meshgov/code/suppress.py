@@ -98,7 +98,6 @@ def apply_suppressions(
                     break
         out.append(replace(f, waiver=waiver) if waiver else f)
     known = {k.upper() for k in known_ids} if known_ids is not None else None
-    meta = builtin.META_POLICIES[builtin.SUPPRESS]
     for i, s in enumerate(sups):
         problems = []
         if not s.policy_ids:
@@ -114,15 +113,8 @@ def apply_suppressions(
                 elif (i, pid) not in used:
                     problems.append(f"for {pid} suppresses nothing on this or the next line")
         for problem in problems:
-            out.append(
-                Finding(
-                    policy_id=builtin.SUPPRESS,
-                    kind="code",
-                    severity=meta.severity,
-                    message=f"inline suppression {problem}",
-                    remediation=meta.remediation,
-                    subject=subject,
-                    location=Location(path, s.line, s.column),
-                ).with_fingerprint(",".join(s.policy_ids), s.reason, problem)
-            )
+            out.append(builtin.meta_finding(
+                builtin.SUPPRESS, kind="code", message=f"inline suppression {problem}",
+                subject=subject, location=Location(path, s.line, s.column),
+                fingerprint=(",".join(s.policy_ids), s.reason, problem)))
     return out

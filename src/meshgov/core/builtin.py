@@ -6,7 +6,7 @@ only when one of them produced a finding.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from meshgov.core.model import Finding, Kind, Location, Policy, Subject
@@ -106,17 +106,23 @@ _META = (
 META_POLICIES: Mapping[str, Policy] = {p.id: p for p in _META}
 
 
-def meta_finding(policy_id: str, *, kind: Kind, severity: str, message: str, subject: Subject,
-                 location: Location, evidence: Mapping[str, Any] | None = None) -> Finding:
-    """A finding of a meta policy (MG-INPUT, MG-SKIPPED...): its remediation, fingerprinted by
-    its message (the one builder of every evaluator's and the run's meta findings)."""
+def meta_finding(policy_id: str, *, kind: Kind, message: str, subject: Subject,
+                 location: Location, severity: str | None = None,
+                 evidence: Mapping[str, Any] | None = None, remediation: str | None = None,
+                 fingerprint: Sequence[str] | None = None) -> Finding:
+    """A finding of a meta policy (MG-INPUT, MG-SKIPPED, MG-WAIVER...): the one builder of every
+    evaluator's and the run's meta findings.
+
+    Severity and remediation are the meta policy's unless given; the fingerprint is built from
+    ``fingerprint`` (what identifies the problem across runs), by default from the message."""
+    meta = META_POLICIES[policy_id]
     return Finding(
         policy_id=policy_id,
         kind=kind,
-        severity=severity,
+        severity=severity or meta.severity,  # type: ignore[arg-type]
         message=message,
-        remediation=META_POLICIES[policy_id].remediation,
+        remediation=meta.remediation if remediation is None else remediation,
         subject=subject,
         location=location,
         evidence=dict(evidence or {}),
-    ).with_fingerprint(message)
+    ).with_fingerprint(*(fingerprint if fingerprint is not None else (message,)))

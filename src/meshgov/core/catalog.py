@@ -290,19 +290,12 @@ def _local_policy_location(config: DomainConfig, policy: Policy) -> Location:
 def _gov_finding(
     policy_id: str, kind: Kind, message: str, location: Location, evidence: Mapping[str, Any]
 ) -> Finding:
-    meta = builtin.META_POLICIES[policy_id]
-    return Finding(
-        policy_id=policy_id,
-        kind=kind,
-        severity=meta.severity,
-        message=message,
-        remediation=meta.remediation,
-        subject=Subject("config", location.path or "meshgov.yaml"),
-        location=location,
-        evidence=dict(evidence),
-    ).with_fingerprint(  # what was attempted, not where the file lives
-        *(f"{k}={evidence[k]!r}" for k in sorted(evidence) if k != "local_origin")
-    )
+    return builtin.meta_finding(
+        policy_id, kind=kind, message=message,
+        subject=Subject("config", location.path or "meshgov.yaml"), location=location,
+        evidence=evidence,
+        # what was attempted, not where the file lives
+        fingerprint=[f"{k}={evidence[k]!r}" for k in sorted(evidence) if k != "local_origin"])
 
 
 def _pack_files(root: Path) -> Iterable[Path]:

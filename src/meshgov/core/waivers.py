@@ -69,13 +69,10 @@ def _meta_finding(
     policy_id: str, waiver: Waiver, message: str, kind: str, location: Location,
     domain: str | None = None,
 ) -> Finding:
-    meta = builtin.META_POLICIES[policy_id]
-    return Finding(
-        policy_id=policy_id,
+    return builtin.meta_finding(
+        policy_id,
         kind=kind,  # type: ignore[arg-type]
-        severity=meta.severity,
         message=message,
-        remediation=meta.remediation,
         subject=Subject("config", location.path or "meshgov.yaml", domain),
         location=location,
         evidence={
@@ -88,7 +85,8 @@ def _meta_finding(
                 "source": waiver.source,
             }
         },
-    ).with_fingerprint(waiver.policy, waiver.subject, waiver.source)
+        fingerprint=(waiver.policy, waiver.subject, waiver.source),  # type: ignore[arg-type]
+    )
 
 
 def apply_waivers(

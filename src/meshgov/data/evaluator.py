@@ -363,32 +363,24 @@ def _table_fault(
     ids = sorted({c.policy.id for c in items})
     message = f"{table} could not be validated: {reason} ({len(ids)} data policies not checked: " \
               f"{', '.join(ids)})"
-    return Finding(
-        policy_id=builtin.INPUT,
-        kind="data",
-        severity="error",
-        message=message,
+    return builtin.meta_finding(
+        builtin.INPUT, kind="data", severity="error", message=message,
         remediation="Fix the table's binding in meshgov.yaml data: (path, url, table) or the "
                     "data source, then re-run; nothing was checked on this table.",
-        subject=_subject(table, domain),
-        location=Location(path=path),
+        subject=_subject(table, domain), location=Location(path=path),
         evidence={"table": table, "reason": reason, "policies": ids},
-    ).with_fingerprint(table, "table", *ids)
+        fingerprint=(table, "table", *ids))
 
 
 def _not_checked(item: Compiled, domain: str | None, reason: str, path: str | None) -> Finding:
     message = f"{item.policy.id} was not checked on {item.table}: {reason}"
-    return Finding(
-        policy_id=builtin.INPUT,
-        kind="data",
-        severity="error",
-        message=message,
+    return builtin.meta_finding(
+        builtin.INPUT, kind="data", severity="error", message=message,
         remediation="Fix the policy (column, rule) or the table so the check can run.",
-        subject=_subject(item.table, domain),
-        location=Location(path=path),
+        subject=_subject(item.table, domain), location=Location(path=path),
         evidence={"table": item.table, "policy": item.policy.id, "rule": item.policy.rule,
                   "column": item.column, "reason": reason},
-    ).with_fingerprint(item.table, item.policy.id, item.column or "")
+        fingerprint=(item.table, item.policy.id, item.column or ""))
 
 
 def _violation(
