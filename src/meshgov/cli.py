@@ -452,7 +452,7 @@ def infra_compile_cluster_policies(config_path: str | None, output_dir: str, nam
 
 @cli.group()
 def data() -> None:
-    """Data policies: compile them to Great Expectations suites."""
+    """Data policies: compile them to GX suites, pipeline expectations or CHECK constraints."""
 
 
 @data.command("compile", epilog="\b\nExamples:\n"
