@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -33,3 +34,14 @@ def write_atomic(path: Path, text: str, *, durable: bool = False) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_files(directory: Path, files: Mapping[str, str]) -> list[Path]:
+    """Write ``name -> text`` into ``directory`` (created), each file atomically; the paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        target = directory / name
+        write_atomic(target, text)
+        written.append(target)
+    return written

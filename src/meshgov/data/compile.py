@@ -208,7 +208,7 @@ def compile_command(*, catalog: Catalog, config_path: str | None, output_dir: Pa
     ``coverage.json``. Returns the paths written and one note per policy that did not compile.
     """
     from meshgov.api import resolve_config
-    from meshgov.core.atomic import write_atomic
+    from meshgov.core.atomic import write_files
 
     cfg = resolve_config([Path.cwd()], config_path)
     suites = compile_catalog(catalog.by_kind("data"), cfg.data, catalog)
@@ -226,10 +226,4 @@ def compile_command(*, catalog: Catalog, config_path: str | None, output_dir: Pa
         done, left = pipeline.row_constraints(suites)
         files = pipeline.render(target, done, left, chosen) if (done or left) else {}
         notes = [f"{n.policy_id} on {n.table} ({n.rule}) not compiled: {n.why}" for n in left]
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        target_path = output_dir / name
-        write_atomic(target_path, text)
-        written.append(target_path)
-    return written, notes
+    return write_files(output_dir, files), notes

@@ -24,7 +24,6 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from meshgov.data.compile import Compiled
@@ -32,7 +31,6 @@ from meshgov.data.compile import Compiled
 Action = Literal["warn", "drop", "fail"]
 ACTIONS: tuple[Action, ...] = ("warn", "drop", "fail")
 DEFAULT_ACTIONS: Mapping[str, Action] = {"error": "fail", "warning": "warn", "info": "warn"}
-TARGETS = ("lakeflow", "check-constraints")
 
 _ON_VIOLATION = {"warn": "", "drop": " ON VIOLATION DROP ROW", "fail": " ON VIOLATION FAIL UPDATE"}
 _DLT_DECORATOR = {"warn": "expect_all", "drop": "expect_all_or_drop", "fail": "expect_all_or_fail"}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from meshgov.core.atomic import write_atomic
+from meshgov.core.atomic import write_files
 from meshgov.core.model import Policy
 
 Status = Literal["enforced", "implied", "not expressible", "not concerned"]
@@ -77,9 +77,6 @@ class CompiledPolicy:
     cluster_type: str
     description: str
     definition: Mapping[str, Any] = field(hash=False)
-
-    def definition_json(self) -> str:
-        return json.dumps(self.definition, indent=2, sort_keys=True)
 
     def to_api(self) -> dict[str, Any]:
         """The Cluster Policies API create request body (definition is a JSON string)."""
@@ -264,7 +261,6 @@ def write_outputs(output_dir: Path, compiled: Sequence[CompiledPolicy],
                   cover: Sequence[Coverage]) -> list[Path]:
     """One ``<name>.cluster-policy.json`` per policy (the API body), the Terraform file, the
     bundle snippet and ``coverage.json`` / ``NOTES.txt`` (what is enforced, what is not)."""
-    output_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     for c in compiled:
         files[f"{c.name}.cluster-policy.json"] = json.dumps(c.to_api(), indent=2, sort_keys=True) + "\n"
@@ -274,12 +270,7 @@ def write_outputs(output_dir: Path, compiled: Sequence[CompiledPolicy],
         {"policies": [c.name for c in compiled], "rules": [c.to_dict() for c in cover]},
         indent=2) + "\n"
     files["NOTES.txt"] = notes_text(compiled, cover)
-    written = []
-    for fname, text in files.items():
-        target = output_dir / fname
-        write_atomic(target, text)
-        written.append(target)
-    return written
+    return write_files(output_dir, files)
 
 
 def compile_command(*, config_path: str | None, output_dir: Path,

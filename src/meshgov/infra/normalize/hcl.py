@@ -160,19 +160,11 @@ def _jsonencode(argument: str, scope: Scope) -> Any:
     except Exception:  # noqa: BLE001 - any parse failure: the value is not known
         return UNKNOWN
     value = evaluate(parsed, scope)
-    if _has_unknown(value):
+    unknown: list[str] = []
+    _known(value, "", unknown)
+    if unknown:
         return UNKNOWN
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def _has_unknown(value: Any) -> bool:
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return False
 
 
 def evaluate(value: Any, scope: Scope) -> Any:
