@@ -180,6 +180,7 @@ def eval_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def build_options(mode: str, explicit_files: bool, **kw: Any) -> Any:
     from meshgov.core.context import RunOptions
+    from meshgov.core.ticker import tty_ticker
 
     engine = kw["engine"]
     embedded = None
@@ -206,6 +207,7 @@ def build_options(mode: str, explicit_files: bool, **kw: Any) -> Any:
         jobs=kw.get("jobs"),
         strict=bool(kw.get("strict")),
         progress=progress,
+        ticker=tty_ticker(sys.stderr),
     )
 
 

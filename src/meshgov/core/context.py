@@ -35,6 +35,9 @@ class RunOptions:
     #: what is not checked (an unread file, inputs of a kind without policies) fails the run
     strict: bool = False
     progress: Callable[[str], None] | None = field(default=None, compare=False)
+    #: a live status line (data checks: rows read); None ends it. The CLI shows it on a
+    #: terminal only, once a step has run for ~2 s (meshgov.core.ticker)
+    ticker: Callable[[str | None], None] | None = field(default=None, compare=False)
 
     def reference_date(self) -> _dt.date:
         return self.today or _dt.date.today()
@@ -55,6 +58,10 @@ class EvalContext:
     def progress(self, message: str) -> None:
         if self.options.progress is not None:
             self.options.progress(message)
+
+    def tick(self, status: str | None) -> None:
+        if self.options.ticker is not None:
+            self.options.ticker(status)
 
 
 @dataclass(frozen=True)

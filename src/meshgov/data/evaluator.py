@@ -79,10 +79,10 @@ def validate_bindings(bindings: Mapping[str, Mapping[str, Any]], ctx: EvalContex
     if not suites:
         notes.append("data checks: no data policy selects a bound table")
         return EvalResult(notes=tuple(notes))
-    from meshgov.data.gxrun import new_context
+    from meshgov.data.gxrun import LazyContext
 
-    ctx.progress("data: starting Great Expectations")
-    run = _Run(ctx=ctx, gx=new_context(), bindings={k.lower(): (k, v) for k, v in bindings.items()})
+    gx = LazyContext(on_start=lambda: ctx.progress("data: starting Great Expectations"))
+    run = _Run(ctx=ctx, gx=gx, bindings={k.lower(): (k, v) for k, v in bindings.items()})
     findings: list[Finding] = []
     total = len(suites)
     for i, (table, items) in enumerate(suites.items(), start=1):
@@ -158,16 +158,19 @@ def validate_table(
         limit = max(0, int(ctx.param(EXAMPLES_PARAM, 5) or 0))
         inline = limit > 0 and src.backend in INLINE_EXAMPLES
         try:
-            # in memory the rows are in the process anyway: one run computes counts and examples
-            # (PII examples are dropped below, never reported); SQL: examples in a second step
-            raw = run_suite(run.gx, f"{table}#{index}", src.batch_definition,
-                            src.batch_parameters, [c.config for c in runnable],
-                            parameters=params, examples=limit if inline else 0)
+            raw, late = _run(table, src, runnable, params, run, index, limit if inline else 0)
+        except DataSourceError as exc:  # the file turned out unreadable in the middle
+            return findings + [_table_fault(table, domain, runnable, str(exc), path)]
         except Exception as exc:  # noqa: BLE001 - GX failed for the whole batch
             return findings + [_table_fault(table, domain, runnable,
                                             f"validation failed: {_first_line(exc)}", path)]
+        finally:
+            ctx.tick(None)
         failing: list[tuple[Compiled, Mapping[str, Any]]] = []
         for item in runnable:
+            if item.policy.id in late:
+                findings.append(_not_checked(item, domain, late[item.policy.id], path))
+                continue
             res = raw.get(item.policy.id)
             if res is None:
                 findings.append(_not_checked(item, domain, "GX returned no result", path))
@@ -190,6 +193,50 @@ def validate_table(
         return findings
     finally:
         src.close()
+
+
+def _run(table: str, src: TableSource, runnable: Sequence[Compiled], params: Mapping[str, Any],
+         run: _Run, index: int, examples: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """(policy id -> RawResult, policy id -> why it was not checked after all).
+
+    The source's one streaming pass computes what it can (files), GX the rest (in memory the
+    unexpected rows are known anyway: examples come in the same run; PII examples are dropped
+    by the caller, never reported). A CSV column's type can widen during the pass (a value
+    past the first block): the rest is checked against the settled types again."""
+    from meshgov.data.gxrun import run_suite
+
+    raw: dict[str, Any] = {}
+    late: dict[str, str] = {}
+    rest = list(runnable)
+    if src.scan is not None:
+        n = len(runnable)
+
+        def on_rows(rows: int) -> None:
+            run.ctx.tick(f"data: {table}: {n} check(s), {rows:,} rows read")
+
+        raw, _ = src.scan([_resolved(c.config, params) for c in runnable], examples, on_rows)
+        rest = []
+        for c in runnable:
+            if c.policy.id in raw:
+                continue
+            problem = _precheck(c, src.columns)
+            if problem is None:
+                rest.append(c)
+            else:
+                late[c.policy.id] = problem
+    if rest:
+        definition, parameters = (src.batch_definition, src.batch_parameters) \
+            if src.gx_batch is None else src.gx_batch(_needed_columns(rest))
+        raw.update(run_suite(run.gx, f"{table}#{index}", definition, parameters,
+                             [c.config for c in rest], parameters=params, examples=examples))
+    return raw, late
+
+
+def _resolved(config: Mapping[str, Any], params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The config with its suite parameters (``{"$PARAMETER": name}``) replaced by values."""
+    kwargs = {k: params[v["$PARAMETER"]] if isinstance(v, Mapping) and "$PARAMETER" in v
+              and v["$PARAMETER"] in params else v for k, v in config["kwargs"].items()}
+    return {**config, "kwargs": kwargs}
 
 
 def _needed_columns(items: Sequence[Compiled]) -> tuple[str, ...] | None:

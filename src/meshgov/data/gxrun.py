@@ -47,6 +47,28 @@ def new_context() -> Any:
     return context
 
 
+class LazyContext:
+    """The GX context of one run, created on first use: a file table whose expectations the
+    one-pass scanner computes (meshgov.data.scan) never imports GX."""
+
+    def __init__(self, on_start: Any = None) -> None:
+        self._context: Any = None
+        self._on_start = on_start
+
+    @property
+    def started(self) -> bool:
+        return self._context is not None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._context is None:
+            if self._on_start is not None:
+                self._on_start()
+            self._context = new_context()
+        return getattr(self._context, name)
+
+
 @dataclass(frozen=True)
 class RawResult:
     """What GX said about one expectation (matched back to its policy through meta)."""
