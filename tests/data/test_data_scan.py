@@ -145,17 +145,21 @@ def test_scan_equals_gx_on_the_same_table(gx_batch: Any, table: Any, data: Any) 
 
 def test_in_set_with_floats_on_an_integer_column(gx_batch: Any) -> None:
     ctx, batch = gx_batch
-    table = pa.table({"i": pa.array([0, 1, 2, None, 7], pa.int64())})
+    table = pa.table({"i": pa.array([0, 1, 2, None, 7], pa.int64()),
+                      "f": pa.array([-0.0, 0.0, 1.0, None, float("nan")])})
     configs = [{"type": "expect_column_values_to_be_in_set",
                 "kwargs": {"column": "i", "value_set": [0.5, 2, 7.0]},
                 "meta": {"meshgov": {"policy": "S"}}},
+               {"type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "f", "value_set": [0]},
+                "meta": {"meshgov": {"policy": "Z"}}},
                {"type": "expect_column_values_to_not_be_null",
                 "kwargs": {"column": "i", "row_condition": {
                     "type": "comparison", "column": {"name": "i"}, "operator": "NOT_IN",
                     "parameter": [1.5, 1]}}, "meta": {"meshgov": {"policy": "N"}}}]
     got = scan(table.to_batches(), configs, examples=5)
     want = run_suite(ctx, "floats", batch, {"dataframe": table.to_pandas()}, configs, examples=5)
-    for pid in ("S", "N"):
+    for pid in ("S", "N", "Z"):
         assert {k: plain(v) for k, v in got[pid].result.items()} == \
             {k: plain(v) for k, v in want[pid].result.items()}
     assert got["S"].result["partial_unexpected_list"] == [0.0, 1.0]

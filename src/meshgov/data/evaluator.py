@@ -352,7 +352,7 @@ def _examples(
     limit: int,
 ) -> dict[str, list[Any]]:
     """Second step: example values for failing row-level checks on non-PII columns only."""
-    from meshgov.data.gxrun import quiet, run_suite
+    from meshgov.data.gxrun import quiet, unexpected_values
 
     wanted = [c for c, _ in failing if _may_show(c, pii)]
     if limit <= 0 or not wanted:
@@ -364,20 +364,20 @@ def _examples(
         try:
             with quiet():
                 sample = src.sample(SAMPLE_ROWS)
-            raw = run_suite(run.gx, f"{table}#{index}#sample", sample, src.batch_parameters,
-                            [c.config for c in wanted], parameters=dict(params), examples=limit)
-            out = {pid: vals for pid, res in raw.items() if (vals := _partial(res.result, limit))}
+            found = unexpected_values(run.gx, sample, src.batch_parameters,
+                                      [c.config for c in wanted], parameters=dict(params),
+                                      examples=limit)
+            out = {pid: vals for pid, vals in found.items() if vals}
         except Exception:  # noqa: BLE001 - fall back to the whole table below
             out = {}
     rest = [c for c in wanted if c.policy.id not in out]
-    if rest:  # rare failures: look in the whole table
+    if rest:  # rare failures: look in the whole table, for the values only (no counts again)
         try:
-            raw = run_suite(run.gx, f"{table}#{index}#examples", src.batch_definition,
-                            src.batch_parameters, [c.config for c in rest],
-                            parameters=dict(params), examples=limit)
+            out.update(unexpected_values(run.gx, src.batch_definition, src.batch_parameters,
+                                         [c.config for c in rest], parameters=dict(params),
+                                         examples=limit))
         except Exception:  # noqa: BLE001 - examples are a nicety; the counts are already known
             return out
-        out.update({pid: _partial(res.result, limit) for pid, res in raw.items()})
     return out
 
 

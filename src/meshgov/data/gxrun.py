@@ -148,6 +148,53 @@ def run_suite(
     return out
 
 
+def unexpected_values(
+    context: Any,
+    batch_definition: Any,
+    batch_parameters: Mapping[str, Any] | None,
+    configs: Sequence[Mapping[str, Any]],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    examples: int = 5,
+) -> dict[str, list[Any]]:
+    """policy id -> the first ``examples`` unexpected values of each column-map expectation:
+    GX's own ``<map metric>.unexpected_values`` (what fills ``partial_unexpected_list``), asked
+    for alone - no counts, no row count, one query per expectation."""
+    with quiet():
+        from great_expectations.expectations.registry import get_expectation_impl
+        from great_expectations.validator.metric_configuration import MetricConfiguration
+
+        batch = batch_definition.get_batch(
+            batch_parameters=dict(batch_parameters) if batch_parameters else None)
+        validator = context.get_validator(batch=batch)
+        params = dict(parameters or {})
+        wanted: dict[str, Any] = {}
+        for cfg in configs:
+            impl = get_expectation_impl(str(cfg["type"]))
+            metric = getattr(impl, "map_metric", None)
+            if not metric:
+                continue
+            kw = {k: params.get(v["$PARAMETER"]) if isinstance(v, Mapping) and "$PARAMETER" in v
+                  else v for k, v in cfg["kwargs"].items()}
+            domain = {k: kw[k] for k in ("column", "row_condition", "condition_parser")
+                      if k in kw}
+            value = {k: kw[k] for k in impl.success_keys if k in kw and k != "mostly"}
+            value["result_format"] = {"result_format": "BASIC",
+                                      "partial_unexpected_count": examples}
+            pid = str(((cfg.get("meta") or {}).get("meshgov") or {}).get("policy", ""))
+            wanted[pid] = MetricConfiguration(f"{metric}.unexpected_values",
+                                              metric_domain_kwargs={**domain,
+                                                                    "batch_id": batch.id},
+                                              metric_value_kwargs=value)
+        out: dict[str, list[Any]] = {}
+        for pid, mc in wanted.items():
+            try:
+                out[pid] = [plain(v) for v in list(validator.get_metric(mc))[:examples]]
+            except Exception:  # noqa: BLE001 - examples are a nicety
+                continue
+    return out
+
+
 def config_problem(cfg: Mapping[str, Any]) -> str | None:
     """Why GX would reject this expectation configuration (unknown type, bad kwargs), or None."""
     with quiet():

@@ -297,6 +297,9 @@ def _isin(values: Any, value_set: Sequence[Any]) -> Any:
         lo, hi = -(2 ** 63), 2 ** 63 - 1
         wanted = [int(v) for v in wanted if (not isinstance(v, float) or v.is_integer())
                   and lo <= v <= hi]
+    if pa.types.is_floating(values.type):  # -0.0 is 0.0 (Arrow hashes them apart)
+        values = pc.add(values, 0.0)
+        wanted = [v + 0.0 for v in wanted]
     return pc.fill_null(pc.is_in(values, value_set=pa.array(wanted, type=values.type)), False)
 
 
