@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshgov.data.gxrun import new_context, plain, run_suite
 from meshgov.data.scan import re2_safe, scan, split, supported
-
-import pyarrow as pa
 
 #: generated cases per run (MESHGOV_SCAN_EXAMPLES=1500 was run once: all equal)
 EXAMPLES = int(os.environ.get("MESHGOV_SCAN_EXAMPLES", "150"))
@@ -218,3 +218,29 @@ def test_a_million_row_unique_and_regex_scan_in_batches_is_exact() -> None:
     assert got["U"].result["unexpected_count"] == dup
     assert got["U"].result["partial_unexpected_list"] == [7, 7, 7]
     assert got["R"].result["unexpected_count"] == int(pc.sum(pc.equal(codes, "ab\u0661")).as_py())
+
+
+def test_a_file_whose_rules_the_scanner_computes_never_imports_gx(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+    import textwrap
+
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"n": [1, -2, 3]}), tmp_path / "t.parquet")
+    code = textwrap.dedent("""\
+        import sys
+        from pathlib import Path
+        sys.path.insert(0, %r)
+        from conftest import data_policy, make_context
+        from meshgov.data.evaluator import validate_bindings
+        b = {"x.s.T": {"path": "t.parquet"}}
+        ps = [data_policy("P-1", "positive", ["x.s.T"], column="n")]
+        r = validate_bindings(b, make_context(Path("."), b, ps))
+        assert [f.evidence["examples"] for f in r.findings] == [[-2]], r.findings
+        print("gx" if "great_expectations" in sys.modules else "no gx")
+    """) % str(Path(__file__).parent)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "no gx"
