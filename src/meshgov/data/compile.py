@@ -66,6 +66,19 @@ class Compiled:
         return None
 
 
+def policy_of(config: Mapping[str, Any]) -> str:
+    """The policy id an expectation config was compiled from (its ``meta.meshgov.policy``)."""
+    return str(((config.get("meta") or {}).get("meshgov") or {}).get("policy", ""))
+
+
+def resolved(config: Mapping[str, Any], params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The config with its suite parameters (``{"$PARAMETER": name}``) replaced by their values
+    (a parameter not in ``params`` stays a placeholder)."""
+    kwargs = {k: params[v["$PARAMETER"]] if isinstance(v, Mapping) and "$PARAMETER" in v
+              and v["$PARAMETER"] in params else v for k, v in config["kwargs"].items()}
+    return {**config, "kwargs": kwargs}
+
+
 def param_name(prefix: str, policy_id: str) -> str:
     return f"{prefix}__{re.sub(r'[^A-Za-z0-9_]', '_', policy_id)}"
 

@@ -26,7 +26,7 @@ from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
 from meshgov.core.model import Finding, Location, Subject
-from meshgov.data.compile import Compiled, compile_catalog
+from meshgov.data.compile import Compiled, compile_catalog, resolved
 from meshgov.data.pii import PATTERNS_PARAM, pii_columns
 from meshgov.data.runners import DataSourceError, RunnerEnv, TableSource, backend_of, opener
 from meshgov.data.selection import is_glob
@@ -214,7 +214,7 @@ def _run(table: str, src: TableSource, runnable: Sequence[Compiled], params: Map
         def on_rows(rows: int) -> None:
             run.ctx.tick(f"data: {table}: {n} check(s), {rows:,} rows read")
 
-        raw, _ = src.scan([_resolved(c.config, params) for c in runnable], examples, on_rows)
+        raw = src.scan([resolved(c.config, params) for c in runnable], examples, on_rows)
         rest = []
         for c in runnable:
             if c.policy.id in raw:
@@ -230,13 +230,6 @@ def _run(table: str, src: TableSource, runnable: Sequence[Compiled], params: Map
         raw.update(run_suite(run.gx, f"{table}#{index}", definition, parameters,
                              [c.config for c in rest], parameters=params, examples=examples))
     return raw, late
-
-
-def _resolved(config: Mapping[str, Any], params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The config with its suite parameters (``{"$PARAMETER": name}``) replaced by values."""
-    kwargs = {k: params[v["$PARAMETER"]] if isinstance(v, Mapping) and "$PARAMETER" in v
-              and v["$PARAMETER"] in params else v for k, v in config["kwargs"].items()}
-    return {**config, "kwargs": kwargs}
 
 
 def _needed_columns(items: Sequence[Compiled]) -> tuple[str, ...] | None:

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshgov.data.compile import policy_of, resolved
+
 _NOISY_LOGGERS = ("great_expectations", "py4j", "pyspark", "sqlalchemy", "urllib3", "posthog")
 
 
@@ -54,10 +56,6 @@ class LazyContext:
     def __init__(self, on_start: Any = None) -> None:
         self._context: Any = None
         self._on_start = on_start
-
-    @property
-    def started(self) -> bool:
-        return self._context is not None
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -107,7 +105,7 @@ def run_suite(
         aliases: dict[str, str] = {}
         for cfg in configs:
             key = json.dumps([cfg["type"], cfg["kwargs"]], sort_keys=True, default=str)
-            pid = str(((cfg.get("meta") or {}).get("meshgov") or {}).get("policy", ""))
+            pid = policy_of(cfg)
             if key in first_of:
                 aliases[pid] = first_of[key]
                 continue
@@ -167,30 +165,27 @@ def unexpected_values(
         batch = batch_definition.get_batch(
             batch_parameters=dict(batch_parameters) if batch_parameters else None)
         validator = context.get_validator(batch=batch)
-        params = dict(parameters or {})
         wanted: dict[str, Any] = {}
         for cfg in configs:
             impl = get_expectation_impl(str(cfg["type"]))
             metric = getattr(impl, "map_metric", None)
             if not metric:
                 continue
-            kw = {k: params.get(v["$PARAMETER"]) if isinstance(v, Mapping) and "$PARAMETER" in v
-                  else v for k, v in cfg["kwargs"].items()}
+            kw = resolved(cfg, parameters or {})["kwargs"]
             domain = {k: kw[k] for k in ("column", "row_condition", "condition_parser")
                       if k in kw}
             value = {k: kw[k] for k in impl.success_keys if k in kw and k != "mostly"}
             value["result_format"] = {"result_format": "BASIC",
                                       "partial_unexpected_count": examples}
-            pid = str(((cfg.get("meta") or {}).get("meshgov") or {}).get("policy", ""))
-            wanted[pid] = MetricConfiguration(f"{metric}.unexpected_values",
-                                              metric_domain_kwargs={**domain,
-                                                                    "batch_id": batch.id},
-                                              metric_value_kwargs=value)
+            wanted[policy_of(cfg)] = MetricConfiguration(
+                f"{metric}.unexpected_values",
+                metric_domain_kwargs={**domain, "batch_id": batch.id},
+                metric_value_kwargs=value)
         # one graph: the dependencies they share (the sample, row counts, columns) resolved
         # once; a metric that fails is left out (examples are a nicety)
-        resolved, _aborted = validator.compute_metrics(list(wanted.values()))
-    return {pid: [plain(v) for v in list(resolved[mc.id])[:examples]]
-            for pid, mc in wanted.items() if mc.id in resolved}
+        values, _aborted = validator.compute_metrics(list(wanted.values()))
+    return {pid: [plain(v) for v in list(values[mc.id])[:examples]]
+            for pid, mc in wanted.items() if mc.id in values}
 
 
 def config_problem(cfg: Mapping[str, Any]) -> str | None:

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshgov.data.compile import policy_of
+
 #: expectation type -> the kwargs the scanner understands (others: GX runs it)
 KWARGS: Mapping[str, frozenset[str]] = {
     "expect_column_values_to_not_be_null": frozenset({"column"}),
@@ -340,18 +342,18 @@ def scan(
         key = json.dumps(cond, sort_keys=True) if cond else ""
         if cond:
             conditions[key] = cond
-        pid = str(((cfg.get("meta") or {}).get("meshgov") or {}).get("policy", ""))
-        check = _Check(pid, str(cfg["type"]), kw, key)
+        check = _Check(policy_of(cfg), str(cfg["type"]), kw, key)
         if check.etype == "expect_column_values_to_match_regex":
             regex = str(kw["regex"])
             check.regex = _Regex(regex, re.compile(regex), re2_safe(regex))
         checks.append(check)
     int_missing: dict[str, int] = {}  # integer columns -> missing values in the whole table
+    columns = sorted({str(c.kwargs["column"]) for c in checks if c.kwargs.get("column")})
     rows = 0
     for batch in batches:
         rows += batch.num_rows
         masks = {k: _mask(c, batch) for k, c in conditions.items()}
-        for name in {c.kwargs.get("column") for c in checks} - {None}:
+        for name in columns:
             typ = batch.schema.field(name).type
             if pa.types.is_integer(typ):
                 int_missing[name] = int_missing.get(name, 0) + batch.column(name).null_count

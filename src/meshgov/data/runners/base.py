@@ -47,10 +47,9 @@ class TableSource:
     #: a GX batch definition over at most n rows of the table (SQL: ``LIMIT n``), where example
     #: values of failing checks are looked for first; None when the backend has none
     sample: Callable[[int], Any] | None = field(default=None, hash=False)
-    #: one streaming pass (files): ``scan(configs, examples, on_rows) -> (results by policy id,
-    #: configs left for GX)``; None when every expectation goes to GX
-    scan: Callable[..., tuple[dict[str, Any], list[Any]]] | None = field(default=None,
-                                                                          hash=False)
+    #: one streaming pass (files): ``scan(configs, examples, on_rows) -> results by policy id``
+    #: of the configs it can compute (the others go to GX); None when every one goes to GX
+    scan: Callable[..., dict[str, Any]] | None = field(default=None, hash=False)
     #: the GX batch built on demand, over the given columns (None: all):
     #: ``gx_batch(columns) -> (batch_definition, batch_parameters)``; None when
     #: ``batch_definition`` is set

@@ -287,15 +287,14 @@ def _arrow_source(table: str, raw: str, af: ArrowFile, env: RunnerEnv) -> TableS
         return batch, {"dataframe": frame(columns)}
 
     def scan(configs: Sequence[Mapping[str, Any]], examples: int,
-             on_rows: Callable[[int], None] | None = None) -> tuple[dict[str, Any], list[Any]]:
-        def attempt() -> tuple[dict[str, Any], list[Any]]:
+             on_rows: Callable[[int], None] | None = None) -> dict[str, Any]:
+        def attempt() -> dict[str, Any]:
             # split again on each attempt: a widened column may decline an expectation
-            mine, rest = scanner.split(configs, af.schema)
+            mine, _ = scanner.split(configs, af.schema)
             if not mine:
-                return {}, rest
+                return {}
             cols = _wanted(af.names, scanner.columns_of(mine))
-            return scanner.scan(af.batches(cols), mine, examples=examples,
-                                on_batch=on_rows), rest
+            return scanner.scan(af.batches(cols), mine, examples=examples, on_batch=on_rows)
 
         try:
             return af.retrying(attempt)  # type: ignore[no-any-return]
