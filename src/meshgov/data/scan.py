@@ -429,8 +429,21 @@ def _finish_unique(c: _Check, examples: int) -> None:
     values = pa.chunked_array(c.kept)
     c.kept = []
     keys = pc.add(values, 0.0) if pa.types.is_floating(values.type) else values
-    counts = pc.value_counts(keys)
-    dup = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if pa.types.is_integer(keys.type) or pa.types.is_floating(keys.type):
+        # numbers: sort a copy and compare neighbours - one more copy of the column, where a
+        # hash of 40M distinct values takes several (the 1 GB CSV slow test)
+        import numpy as np
+
+        ordered = keys.to_numpy()  # a copy when chunked; a read-only view of one chunk
+        if not ordered.flags.writeable:
+            ordered = ordered.copy()
+        ordered.sort()
+        same = ordered[1:] == ordered[:-1]
+        dup = pa.array(np.unique(ordered[1:][same]), type=keys.type)
+        del ordered, same
+    else:
+        counts = pc.value_counts(keys)
+        dup = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     if len(dup) == 0:
         return
     bad = pc.is_in(keys, value_set=dup)
