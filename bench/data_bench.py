@@ -150,18 +150,22 @@ def pg_single_pass(url: str) -> dict[str, int]:
 # -- meshgov -----------------------------------------------------------------------------
 
 
-def meshgov_runner(root: Path, binding: dict[str, Any], examples: int) -> Callable[[], dict[str, int]]:
+def meshgov_runner(root: Path, binding: dict[str, Any], examples: int,
+                   rules: list[tuple[str, str, dict[str, Any]]] | None = None
+                   ) -> Callable[[], dict[str, int]]:
+    """validate_bindings with ``rules`` (default RULES) on the table; -> unexpected counts."""
+    rules = RULES if rules is None else rules
     from conftest import data_policy, make_context
 
     from meshgov.data.evaluator import validate_bindings
 
-    policies = [data_policy(pid, rule, [TABLE], **params) for pid, rule, params in RULES]
+    policies = [data_policy(pid, rule, [TABLE], **params) for pid, rule, params in rules]
     bindings = {TABLE: binding}
     ctx = make_context(root, bindings, policies, params={"data.max_unexpected_examples": examples})
 
     def run() -> dict[str, int]:
         result = validate_bindings(bindings, ctx)
-        counts = {pid: 0 for pid, _, _ in RULES}
+        counts = {pid: 0 for pid, _, _ in rules}
         for f in result.findings:
             if f.policy_id == "MG-INPUT":
                 raise RuntimeError(f.message)

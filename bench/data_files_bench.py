@@ -38,11 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import benchlib  # bench/ is on sys.path when a script runs
-from data_bench import REGEX, STATUSES
+from data_bench import REGEX, STATUSES, TABLE
 from data_bench import RULES as BASE_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLE = "bench_prod.published.FACTS"
 COUNTRIES = ["DE", "FR", "NL", "US", "GB"]
 CODE_RX = REGEX
 EMAIL_RX = r"^[a-z0-9.]+@[a-z]+\.[a-z]{2,3}$"
@@ -201,26 +200,9 @@ def one_pass(path: Path, rules: list[tuple[str, str, dict[str, Any]]]) -> dict[s
 
 def meshgov_side(binding: dict[str, Any], root: Path,
                  rules: list[tuple[str, str, dict[str, Any]]]) -> Any:
-    sys.path.insert(0, str(ROOT / "tests" / "data"))
-    sys.path.insert(0, str(ROOT / "src"))
-    from conftest import data_policy, make_context
+    from data_bench import meshgov_runner  # puts tests/data and src on sys.path
 
-    from meshgov.data.evaluator import validate_bindings
-
-    policies = [data_policy(pid, rule, [TABLE], **params) for pid, rule, params in rules]
-    bindings = {TABLE: binding}
-    ctx = make_context(root, bindings, policies, params={"data.max_unexpected_examples": int(os.environ.get("BENCH_EXAMPLES", "5"))})  # noqa: E501
-
-    def run() -> dict[str, int]:
-        result = validate_bindings(bindings, ctx)
-        counts = {pid: 0 for pid, _, _ in rules}
-        for f in result.findings:
-            if f.policy_id == "MG-INPUT":
-                raise RuntimeError(f.message)
-            counts[f.policy_id] = int(f.evidence.get("unexpected_count", 1))
-        return counts
-
-    return run
+    return meshgov_runner(root, binding, int(os.environ.get("BENCH_EXAMPLES", "5")), rules)
 
 
 SODA_VALID = {"positive": lambda p: {"valid min": 1} if p["column"] == "qty" else
