@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 DEMO   ?= fixtures/domains/sales
 
-.PHONY: demo test venv dev system-deps go-tools bench clean
+.PHONY: demo test venv dev system-deps go-tools bench bench-soda-env clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,13 @@ bench: $(VENV)/.installed-dev
 	bash scripts/go-tools.sh opa conftest
 	PATH="$(CURDIR)/.tools/bin:$$PATH" $(PY) bench/run_all.py
 
+## Soda Core for bench/data_files_bench.py --soda, in its own virtualenv (its pins never touch .venv)
+bench-soda-env: .venv-soda/.installed
+
+.venv-soda/.installed: bench/requirements-soda.txt
+	$(PYTHON) -m venv .venv-soda
+	.venv-soda/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-soda.txt
+	touch $@
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis .tools
+	rm -rf .venv-soda $(VENV) build dist .pytest_cache .hypothesis .tools

@@ -29,6 +29,7 @@ from meshgov.core.model import Finding, Location, Subject
 from meshgov.data.compile import Compiled, compile_catalog, resolved
 from meshgov.data.pii import PATTERNS_PARAM, pii_columns
 from meshgov.data.runners import DataSourceError, RunnerEnv, TableSource, backend_of, opener
+from meshgov.data.runners.base import whole_table
 from meshgov.data.selection import is_glob
 from meshgov.data.vocabulary import duration_seconds
 
@@ -366,7 +367,8 @@ def _examples(
     rest = [c for c in wanted if c.policy.id not in out]
     if rest:  # rare failures: look in the whole table, for the values only (no counts again)
         try:
-            out.update(unexpected_values(run.gx, src.batch_definition, src.batch_parameters,
+            definition, parameters = whole_table(src)
+            out.update(unexpected_values(run.gx, definition, parameters,
                                          [c.config for c in rest], parameters=dict(params),
                                          examples=limit))
         except Exception:  # noqa: BLE001 - examples are a nicety; the counts are already known

@@ -249,7 +249,7 @@ def _any(mask: Any) -> bool:
 
 
 @dataclass
-class _Check:
+class Check:
     pid: str
     etype: str
     kwargs: Mapping[str, Any]
@@ -335,14 +335,14 @@ def scan(
     import pyarrow.compute as pc
 
     conditions: dict[str, Mapping[str, Any]] = {}
-    checks: list[_Check] = []
+    checks: list[Check] = []
     for cfg in configs:
         kw = cfg["kwargs"]
         cond = kw.get("row_condition")
         key = json.dumps(cond, sort_keys=True) if cond else ""
         if cond:
             conditions[key] = cond
-        check = _Check(policy_of(cfg), str(cfg["type"]), kw, key)
+        check = Check(policy_of(cfg), str(cfg["type"]), kw, key)
         if check.etype == "expect_column_values_to_match_regex":
             regex = str(kw["regex"])
             check.regex = _Regex(regex, re.compile(regex), re2_safe(regex))
@@ -374,12 +374,12 @@ def scan(
     for c in checks:
         if c.etype == "expect_column_values_to_be_unique":
             _finish_unique(c, examples)
-        out[c.pid] = RawResult(policy_id=c.pid, success=_success(c),
-                               result=_result(c, examples, int_missing))
+        out[c.pid] = RawResult(policy_id=c.pid, success=check_success(c),
+                               result=check_result(c, examples, int_missing))
     return out
 
 
-def _step(c: _Check, col: Any, examples: int) -> None:
+def _step(c: Check, col: Any, examples: int) -> None:
     import pyarrow.compute as pc
 
     c.element += len(col)
@@ -403,7 +403,7 @@ def _step(c: _Check, col: Any, examples: int) -> None:
         c.examples.extend(values.filter(bad).slice(0, examples - len(c.examples)).to_pylist())
 
 
-def _ok(c: _Check, values: Any) -> Any:
+def _ok(c: Check, values: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -418,7 +418,7 @@ def _ok(c: _Check, values: Any) -> Any:
     return _between(pc.utf8_length(values), kw)  # value lengths
 
 
-def _finish_unique(c: _Check, examples: int) -> None:
+def _finish_unique(c: Check, examples: int) -> None:
     """Every occurrence of a value that occurs more than once is unexpected (pandas
     ``duplicated(keep=False)``); -0.0 and 0.0 are one value."""
     import pyarrow as pa
@@ -452,7 +452,7 @@ def _finish_unique(c: _Check, examples: int) -> None:
         c.examples = values.filter(bad).slice(0, examples).to_pylist()
 
 
-def _success(c: _Check) -> bool:
+def check_success(c: Check) -> bool:
     kw = c.kwargs
     if c.etype == "expect_table_row_count_to_be_between":
         lo, hi = kw.get("min_value"), kw.get("max_value")
@@ -465,7 +465,7 @@ def _success(c: _Check) -> bool:
     return (1 - c.unexpected / basis) >= float(mostly)
 
 
-def _result(c: _Check, examples: int, int_missing: Mapping[str, int]) -> dict[str, Any]:
+def check_result(c: Check, examples: int, int_missing: Mapping[str, int]) -> dict[str, Any]:
     if c.etype == "expect_table_row_count_to_be_between":
         return {"observed_value": c.element}
     shown = c.examples[:examples]

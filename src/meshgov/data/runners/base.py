@@ -78,3 +78,10 @@ def limit_values(values: Sequence[Any], limit: int = 1_000_000) -> list[Any]:
     if len(values) > limit:
         raise DataSourceError(f"more than {limit} distinct values to check against")
     return list(values)
+
+
+def whole_table(src: TableSource) -> tuple[Any, Mapping[str, Any] | None]:
+    """The GX batch definition and parameters of the whole table (built now if lazy)."""
+    if src.batch_definition is None and src.gx_batch is not None:
+        return src.gx_batch(None)
+    return src.batch_definition, src.batch_parameters

@@ -9,11 +9,14 @@ missing SQLite file is an error (SQLAlchemy would silently create an empty datab
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from meshgov.data.runners.base import DataSourceError, RunnerEnv, TableSource, type_class_of_python
+
+#: backends whose common checks run as one statement (meshgov.data.sqlscan)
+SCANNED = frozenset({"postgresql", "sqlite"})
 
 
 def _url(binding: Mapping[str, Any], env: RunnerEnv) -> Any:
@@ -112,7 +115,30 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
     except Exception as exc:  # noqa: BLE001 - refused, timeout, auth, bad query
         engine.dispose()
         raise DataSourceError(f"cannot connect to {shown_url(url)}: {describe_error(exc, url)}") from None
-    batch = add_gx_sql_asset(env, url, connect_args(url, timeout), schema, name, query)
+    backend = url.get_backend_name()
+    made: list[Any] = []
+
+    def gx_batch(_columns: Sequence[str] | None) -> tuple[Any, Mapping[str, Any] | None]:
+        # GX (and its import) only when a check needs it: the one statement computes the
+        # common rules, GX the others and the example values of failing checks
+        if not made:
+            made.append(add_gx_sql_asset(env, url, connect_args(url, timeout), schema, name,
+                                         query))
+        return made[0], None
+
+    def scan(configs: Sequence[Mapping[str, Any]], _examples: int,
+             _on_rows: Callable[[int], None]) -> dict[str, Any]:
+        from meshgov.data import sqlscan
+
+        mine, _ = sqlscan.split(configs, columns, backend)
+        if not mine:
+            return {}
+        source = sa.text(f"({query}) AS meshgov_q") if query else sa.table(name, schema=schema)
+        try:
+            with engine.connect() as conn:
+                return sqlscan.run(conn, source, mine)
+        except sa.exc.DBAPIError:
+            return {}  # GX runs them all and reports the database's error as it would
 
     def distinct(column: str) -> list[Any]:
         tbl = sa.table(name, sa.column(column), schema=schema)
@@ -126,6 +152,7 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
         else:
             stmt = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema)).limit(limit)
             sql = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        gx_batch(None)  # the datasource the sample's query asset joins
         ds = env.gx.data_sources.get(env.name)
         return ds.add_query_asset(f"{env.name}_sample", query=sql).add_batch_definition_whole_table(
             "sample")
@@ -134,11 +161,12 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
         table=table,
         backend="sql",
         columns=columns,
-        batch_definition=batch,
         shown=shown_url(url),
         distinct=distinct,
         close=engine.dispose,
         sample=sample,
+        scan=scan if backend in SCANNED else None,
+        gx_batch=gx_batch,
     )
 
 
