@@ -14,7 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from meshgov import __version__
 from meshgov.core import builtin
 from meshgov.core.catalog import Catalog, load_catalog
 from meshgov.core.config import DomainConfig, default_config, find_config, load_config
@@ -22,8 +21,8 @@ from meshgov.core.context import EvalContext, EvalResult, RunOptions
 from meshgov.core.discovery import InputFile, discover, display_path, missing_paths
 from meshgov.core.errors import UsageError
 from meshgov.core.lazy import load
-from meshgov.core.model import KINDS, Finding, Location, Policy, Report, RunInfo, Subject, utc_now
-from meshgov.core.waivers import apply_waivers
+from meshgov.core.model import KINDS, Finding, Location, Report, Subject, utc_now
+from meshgov.report.assemble import Part, assemble
 
 #: kind -> "module:function" evaluating that kind: (inputs, ctx) -> EvalResult
 EVALUATORS: Mapping[str, str] = {
@@ -107,16 +106,30 @@ def run(
     extra_findings: Sequence[Finding] = (),
     unread: Sequence[Path] = (),
 ) -> Report:
-    """Evaluate already-discovered inputs (the gate and the audit call this directly).
+    """Evaluate already-discovered inputs and assemble the report (the gate evaluates parts
+    with :func:`evaluate_part` and assembles them itself)."""
+    started = started or utc_now()
+    part = evaluate_part(cfg, catalog, inputs, opts, extra_findings=extra_findings, unread=unread)
+    return assemble([part], opts, started=started)
+
+
+def evaluate_part(
+    cfg: DomainConfig,
+    catalog: Catalog,
+    inputs: Sequence[InputFile],
+    opts: RunOptions,
+    *,
+    extra_findings: Sequence[Finding] = (),
+    unread: Sequence[Path] = (),
+) -> Part:
+    """Run each kind's evaluator on the inputs: one domain's part of a report.
 
     ``unread``: files named explicitly that no kind reads: a note each (MG-SKIPPED under
     ``opts.strict``), as are inputs of a kind while no policy of that kind is in force."""
-    started = started or utc_now()
     ctx = EvalContext(config=cfg, catalog=catalog, options=opts)
     findings: list[Finding] = list(catalog.findings) + list(extra_findings)
     notes: list[str] = []
     engines: list[str] = []
-    extras: dict[str, Any] = {}
     n_inputs = 0
     #: (what is not checked, the path it concerns)
     skipped: list[tuple[str, str]] = [
@@ -137,107 +150,12 @@ def run(
         n_inputs += result.inputs
         if result.engine:
             engines.append(result.engine)
-        extras.update(result.extras)
     notes.extend(text for text, _ in skipped)
     if opts.strict:
         findings.extend(skipped_finding(text, where, cfg.domain) for text, where in skipped)
-    config_path = cfg.path.name if cfg.path else "meshgov.yaml"
-    findings = apply_waivers(
-        findings,
-        catalog,
-        cfg.waivers,
-        opts.reference_date(),
-        config_path=config_path,
-        no_waivers=opts.no_waivers,
-        root=cfg.root,
-        domain=cfg.domain,
-    )
-    if opts.explicit_files:
-        findings = scope_waiver_findings(findings, inputs)
-    fixed: tuple[Mapping[str, Any], ...] = ()
-    if opts.baseline is not None:
-        from meshgov.report.baseline import compare  # noqa: PLC0415 - only with --baseline
-
-        findings, fixed = compare(findings, opts.baseline)
-    extras.update(_report_sections(cfg, catalog, inputs, opts, findings, extras))
-    policies = _report_policies(catalog, findings, opts)
-    return Report(
-        tool_version=__version__,
-        run=RunInfo(
-            mode=opts.mode,
-            started_at=started,
-            finished_at=utc_now(),
-            engine=",".join(engines) or opts.engine,
-            domain=cfg.domain,
-            inputs=n_inputs,
-        ),
-        policies=policies,
-        findings=tuple(findings),
-        fail_on=opts.fail_on,
-        notes=tuple(notes),
-        fixed=tuple(fixed),
-        extras=extras,
-    )
-
-
-def _report_sections(
-    cfg: DomainConfig,
-    catalog: Catalog,
-    inputs: Sequence[InputFile],
-    opts: RunOptions,
-    findings: Sequence[Finding],
-    extras: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Optional report sections: the baseline trend and the data-product scorecards
-    (unless an evaluator, e.g. the audit, already provided them)."""
-    from meshgov.report import baseline, scorecard  # noqa: PLC0415
-
-    out: dict[str, Any] = {}
-    if opts.baseline is not None and "baseline" not in extras:
-        out["baseline"] = baseline.trend(opts.baseline)
-    if "scorecards" not in extras and not opts.explicit_files:
-        cards = scorecard.for_run(cfg, catalog, inputs, opts, findings)
-        if cards:
-            out["scorecards"] = cards
-    return out
-
-
-def _report_policies(
-    catalog: Catalog, findings: Sequence[Finding], opts: RunOptions
-) -> tuple[Policy, ...]:
-    out: dict[str, Policy] = {
-        p.id: p for p in catalog.policies.values() if p.kind in opts.kinds
-    }
-    for f in findings:
-        if f.policy_id not in out:
-            meta = builtin.META_POLICIES.get(f.policy_id) or catalog.get(f.policy_id)
-            if meta is not None:
-                out[f.policy_id] = meta
-    return tuple(sorted(out.values(), key=lambda p: p.id))
-
-
-def scope_waiver_findings(findings: Sequence[Finding], inputs: Sequence[InputFile]) -> list[Finding]:
-    """With explicit files (pre-commit, gate), keep only the waiver findings about those files.
-
-    A waiver of a file that was not given cannot be judged unused, and its expiry is not this
-    commit's business: MG-WAIVER-002 is kept only for a waiver naming a given file exactly,
-    MG-WAIVER-001 only for a waiver whose subject matches a given file. A full run reports all.
-    """
-    from fnmatch import fnmatchcase  # noqa: PLC0415
-
-    rels = [i.rel for i in inputs]
-    out: list[Finding] = []
-    for f in findings:
-        if f.policy_id in (builtin.WAIVER_UNUSED, builtin.WAIVER_EXPIRED):
-            subject = str((f.evidence.get("waiver") or {}).get("subject", ""))
-            if f.policy_id == builtin.WAIVER_UNUSED:
-                keep = subject in rels
-            else:
-                keep = any(r == subject or fnmatchcase(r, subject) for r in rels)
-            if not keep:
-                continue
-        out.append(f)
-    return out
+    return Part(config=cfg, catalog=catalog, options=opts, findings=tuple(findings),
+                inputs=tuple(inputs), notes=tuple(notes), engines=tuple(engines),
+                evaluated=n_inputs)
 
 
 def skipped_finding(text: str, where: str, domain: str | None) -> Finding:

@@ -23,17 +23,16 @@ relative to the repository top level, so that SARIF annotations land on the righ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from meshgov import __version__
 from meshgov.core.config import CONFIG_NAME, DomainConfig, default_config, load_config, nearest_config
 from meshgov.core.context import RunOptions
 from meshgov.core.errors import UsageError
-from meshgov.core.model import Finding, Location, Policy, Report, RunInfo, Waiver, utc_now
+from meshgov.core.model import Report, Waiver, utc_now
 
 if TYPE_CHECKING:
     from meshgov.core.git import Change
@@ -122,13 +121,6 @@ def _load_group_config(group: Group, top: Path) -> DomainConfig:
     return load_config(group.config_path)
 
 
-def _prefix_location(f: Finding, prefix: str) -> Finding:
-    path = f.location.path
-    if not prefix or not path or path.startswith("/") or path.startswith("../"):
-        return f
-    return replace(f, location=Location(f"{prefix}/{path}", f.location.line, f.location.column))
-
-
 def evaluate_groups(
     groups: Sequence[Group],
     *,
@@ -143,12 +135,13 @@ def evaluate_groups(
 
     With ``relocate`` the locations become relative to ``top`` (the repository top level).
     """
-    from meshgov.api import needed_kinds, run  # the evaluators load lazily behind it
+    from meshgov.api import evaluate_part, needed_kinds  # the evaluators load lazily behind it
     from meshgov.core.catalog import load_catalog
     from meshgov.core.discovery import discover
+    from meshgov.report.assemble import assemble
 
     started = started or utc_now()
-    reports: list[tuple[Report, str, set[str]]] = []
+    parts = []
     all_notes: list[str] = list(notes)
     for group in groups:
         cfg = _load_group_config(group, top)
@@ -167,74 +160,13 @@ def evaluate_groups(
             cfg = replace(cfg, waivers=cfg.waivers + extra)
             catalog = replace(catalog, approved_waivers=catalog.approved_waivers + extra_c)
             all_notes.extend(rnotes + cnotes)
-        report = run(cfg, catalog, inputs, opts, started=started)
         prefix = ""
         if relocate:
             rel_root = _rel_to(root, top)
             prefix = "" if rel_root in (None, ".", "") else rel_root  # type: ignore[assignment]
-        paths = {i.rel for i in inputs}
-        reports.append((report, prefix, paths))
-    return merge_reports(reports, options, started, all_notes)
-
-
-def _scope_fixed(fixed: Sequence[Mapping[str, Any]], paths: set[str]) -> list[Mapping[str, Any]]:
-    """Fixed baseline findings about the evaluated files only (the others were not looked at)."""
-    out = []
-    for entry in fixed:
-        loc = entry.get("location") or {}
-        subj = entry.get("subject") or {}
-        if loc.get("path") in paths or subj.get("ref") in paths:
-            out.append(entry)
-    return out
-
-
-def merge_reports(
-    parts: Sequence[tuple[Report, str, set[str]]],
-    options: RunOptions,
-    started: str,
-    notes: Sequence[str],
-) -> Report:
-    findings: list[Finding] = []
-    policies: dict[str, Policy] = {}
-    fixed: list[Mapping[str, Any]] = []
-    all_notes: list[str] = list(notes)
-    extras: dict[str, Any] = {}
-    engines: list[str] = []
-    domains: list[str] = []
-    inputs = 0
-    for report, prefix, paths in parts:
-        findings.extend(_prefix_location(f, prefix) for f in report.findings)
-        for p in report.policies:
-            policies.setdefault(p.id, p)
-        if options.baseline is not None:
-            fixed.extend(_scope_fixed(report.fixed, paths))
-        all_notes.extend(n for n in report.notes if n not in all_notes)
-        extras.update(report.extras)
-        for e in report.run.engine.split(","):
-            if e and e not in engines:
-                engines.append(e)
-        if report.run.domain and report.run.domain not in domains:
-            domains.append(report.run.domain)
-        inputs += report.run.inputs
-    if len(parts) > 1:
-        all_notes.append(f"{len(parts)} domains evaluated: " + ", ".join(domains or ["<defaults>"]))
-    return Report(
-        tool_version=__version__,
-        run=RunInfo(
-            mode=options.mode,
-            started_at=started,
-            finished_at=utc_now(),
-            engine=",".join(engines) or options.engine,
-            domain=",".join(domains) or None,
-            inputs=inputs,
-        ),
-        policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
-        findings=tuple(findings),
-        fail_on=options.fail_on,
-        notes=tuple(all_notes),
-        fixed=tuple(fixed),
-        extras=extras,
-    )
+        part = evaluate_part(cfg, catalog, inputs, opts)
+        parts.append(replace(part, prefix=prefix, scope=frozenset(i.rel for i in inputs)))
+    return assemble(parts, options, started=started, notes=all_notes)
 
 
 def evaluate_files(paths: Sequence[str | Path], *, options: RunOptions) -> Report:

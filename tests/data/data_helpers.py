@@ -14,8 +14,10 @@ import socket
 import stat
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def pg_bindir() -> Path:
@@ -110,3 +112,36 @@ def load_csv_into(url: str, table: str, csv_path: Path, types: dict[str, str]) -
         conn.execute(stmt, [{f"p{i}": (r[c] if r[c] != "" else None) for i, c in enumerate(cols)}
                             for r in rows])
     engine.dispose()
+
+
+def make_context(
+    root: Path,
+    bindings: Mapping[str, Mapping[str, Any]],
+    policies: Sequence[Any],
+    params: Mapping[str, Any] | None = None,
+    domain: str | None = None,
+) -> Any:
+    """An EvalContext over the given Policy objects and bindings (no files needed)."""
+    from meshgov.core.catalog import Catalog
+    from meshgov.core.config import DomainConfig
+    from meshgov.core.context import EvalContext, RunOptions
+
+    catalog = Catalog(
+        policies={p.id: p for p in policies},
+        params={"data.max_unexpected_examples": 5, **(params or {})},
+    )
+    config = DomainConfig(root=root, domain=domain, data={k: dict(v) for k, v in bindings.items()})
+    return EvalContext(config=config, catalog=catalog,
+                       options=RunOptions(kinds=("data",), data=True))
+
+
+def data_policy(pid: str, rule: str, tables: Sequence[str], severity: str = "error",
+                **params: Any) -> Any:
+    """A Policy validated through the vocabulary, as the catalog would build it."""
+    from meshgov.core.model import Policy
+    from meshgov.data.vocabulary import validate_policy
+
+    name, checked = validate_policy(rule, {"tables": list(tables), **params}, "<test>",
+                                    f"policies[{pid}]")
+    return Policy(id=pid, kind="data", title=f"{rule} check", severity=severity,  # type: ignore[arg-type]
+                  rule=name, params=checked)

@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from conftest import data_policy, make_context
+from data_helpers import data_policy, make_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from conftest import data_policy, make_context
+from data_helpers import data_policy, make_context
 
 from meshgov.data.evaluator import SAMPLE_ROWS, validate_bindings
 

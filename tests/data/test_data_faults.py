@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import data_policy, make_context
+from data_helpers import data_policy, make_context
 
 from meshgov.api import evaluate
 from meshgov.data.evaluator import validate_bindings

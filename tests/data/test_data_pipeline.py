@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import data_policy, make_context
+from data_helpers import data_policy, make_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

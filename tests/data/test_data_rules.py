@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import data_policy, make_context
+from data_helpers import data_policy, make_context
 
 from meshgov.data.vocabulary import RULES
 

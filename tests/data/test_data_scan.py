@@ -232,7 +232,7 @@ def test_a_file_whose_rules_the_scanner_computes_never_imports_gx(tmp_path: Any)
         import sys
         from pathlib import Path
         sys.path.insert(0, %r)
-        from conftest import data_policy, make_context
+        from data_helpers import data_policy, make_context
         from meshgov.data.evaluator import validate_bindings
         b = {"x.s.T": {"path": "t.parquet"}}
         ps = [data_policy("P-1", "positive", ["x.s.T"], column="n")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import data_policy
+from data_helpers import data_policy
 
 from meshgov.core.config import Product
 from meshgov.core.products import DomainEntry, ProductRegistry

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from data_helpers import data_policy, make_context
 from test_data_scan import _same, expectations, tables
 
 from meshgov.data import sqlscan
@@ -152,8 +153,6 @@ def test_one_statement_for_a_suite(sqlite_target: Target) -> None:
 @pytest.mark.postgres
 def test_a_statement_the_database_rejects_leaves_every_check_to_gx(pg_server: Any,
                                                                    tmp_path: Path) -> None:
-    from conftest import data_policy, make_context
-
     from meshgov.data.evaluator import validate_bindings
 
     engine = sa.create_engine(pg_server.url)
@@ -192,7 +191,7 @@ def test_a_sqlite_table_whose_checks_pass_never_imports_gx(tmp_path: Path) -> No
         import sys
         from pathlib import Path
         sys.path.insert(0, %r)
-        from conftest import data_policy, make_context
+        from data_helpers import data_policy, make_context
         from meshgov.data.evaluator import validate_bindings
         b = {"x.s.T": {"url": "sqlite:///db.sqlite", "table": "t"}}
         ps = [data_policy("P-1", "positive", ["x.s.T"], column="n"),

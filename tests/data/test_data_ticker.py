@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from conftest import data_policy, make_context
+from data_helpers import data_policy, make_context
 
 from meshgov.core.context import RunOptions
 from meshgov.core.ticker import tty_ticker

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from meshgov.core.model import Finding, Location, Policy, Report, RunInfo, Subject, Waiver
+from meshgov.core.sections import BaselineTrend, Scorecard
 
 TRICKY = 'bad: 100% "quoted", a|pipe <script>alert(1)</script>\nsecond line, ünïcode'
 
@@ -57,7 +58,7 @@ def build_report(**kw) -> Report:
     fixed = ({"policy_id": "MG-C-002", "kind": "code", "severity": "error", "message": "SELECT * gone",
               "subject": {"type": "sql", "ref": "sql/b.sql", "domain": "hr"},
               "location": {"path": "sql/b.sql", "line": 2, "column": 1}, "fingerprint": "fp-b"},)
-    extras = {
+    sections = {
         "baseline": {"path": "main.json", "started_at": "2026-11-20T02:00:00+00:00", "domain": "hr",
                      "before": {"findings": 6, "blocking": 3, "waived": 1, "by_severity": {}}},
         "scorecards": [{
@@ -80,7 +81,8 @@ def build_report(**kw) -> Report:
         findings=findings,
         notes=("data checks: 1 table validated",),
         fixed=fixed,
-        extras=extras,
+        baseline=BaselineTrend.from_dict(sections["baseline"]),
+        scorecards=tuple(Scorecard.from_dict(c) for c in sections["scorecards"]),
     )
     args.update(kw)
     return Report(**args)

@@ -134,13 +134,16 @@ def test_html_renders_in_headless_chromium(tmp_path, rich_report):
 def test_audit_workspaces_section_names_hosts_without_links(rich_report):
     from dataclasses import replace
 
+    from meshgov.core.sections import WorkspaceStatus
+
     workspaces = [
         {"name": "sales-prod", "host": "https://adb-1.azuredatabricks.net", "status": "ok",
          "objects": 120, "findings": 4, "error": None, "crawl_seconds": 1.5},
         {"name": "hr-prod", "host": "https://adb-2.azuredatabricks.net/", "status": "error",
          "objects": 0, "error": {"type": "PermissionDenied", "message": "403 from the workspace"}},
     ]
-    report = replace(rich_report, extras={**rich_report.extras, "workspaces": workspaces})
+    report = replace(rich_report,
+                     workspaces=tuple(WorkspaceStatus.from_dict(w) for w in workspaces))
     html = render(report, "html")
     assert 'id="workspaces"' in html and not re.search(r"https?://", html)
     assert "adb-2.azuredatabricks.net" in html and "PermissionDenied 403 from the workspace" in html

@@ -26,7 +26,7 @@ FULL = Coverage(kinds=("code", "infra", "data"), model_names=frozenset({"employe
 
 
 def _status(card):
-    return {k: v["status"] for k, v in card["characteristics"].items()}
+    return {k: v.status for k, v in card.characteristics}
 
 
 def test_mapping_table_is_explicit_and_covers_every_characteristic():
@@ -43,7 +43,7 @@ def test_mapping_table_is_explicit_and_covers_every_characteristic():
 def test_all_pass_when_everything_ran_clean():
     card = scorecard("hr", PRODUCT, POLICIES, [], FULL)
     assert _status(card) == {c: "pass" for c in CHARACTERISTICS}
-    assert card["score"] == "6/6"
+    assert card.score == "6/6"
 
 
 def test_findings_on_the_product_fail_the_characteristic():

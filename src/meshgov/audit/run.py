@@ -53,7 +53,8 @@ from meshgov.core.catalog import Catalog, load_catalog
 from meshgov.core.config import DomainConfig
 from meshgov.core.context import EvalContext, RunOptions
 from meshgov.core.errors import UsageError
-from meshgov.core.model import Finding, Policy, Report, RunInfo
+from meshgov.core.model import Finding, Policy, Report
+from meshgov.core.sections import Scorecard, WorkspaceStatus
 
 #: objects between two "objects" progress events of one crawl
 PROGRESS_EVERY = 250
@@ -315,7 +316,7 @@ class _Accumulator:
     def __init__(self, ctx: EvalContext) -> None:
         self.ctx = ctx
         self.findings: list[Finding] = []
-        self.workspaces: list[dict[str, Any]] = []
+        self.workspaces: list[WorkspaceStatus] = []
         self.notes: list[str] = []
         self.objects = 0
         self.product_tables: set[str] = set()  # lower-case product tables found in UC
@@ -324,64 +325,50 @@ class _Accumulator:
     def add(self, ev: WorkspaceEval, *, resumed: bool = False,
             seconds: float | None = None) -> None:
         ws = ev.workspace
-        entry: dict[str, Any] = {"name": ws.name, "host": ws.host,
-                                 "workspace_id": ws.workspace_id, "crawled_at": ev.crawled_at}
+        head = {"name": ws.name, "host": ws.host, "workspace_id": ws.workspace_id,
+                "crawled_at": ev.crawled_at}
         if ev.result is None:
             error = dict(ev.error or {"type": "IncompleteSnapshot",
                                       "message": "; ".join(ev.problems) or "truncated"})
             self.findings.append(workspace_failed(ws.name, ws.host, ws.domain, error))
-            entry.update(status="error", objects=0, error=error)
-            self.workspaces.append(entry)
+            self.workspaces.append(WorkspaceStatus(**head, status="error", error=error))
             return
         result = ev.result
         self.findings.extend(result.findings)
         self.notes.extend(n for n in result.notes if n not in self.notes)
         self.objects += result.objects
-        entry.update(status="ok", objects=result.objects, counts=dict(sorted(result.counts.items())),
-                     findings=len(result.findings), resumed=resumed, error=None)
-        if seconds is not None:
-            entry["crawl_seconds"] = round(seconds, 3)
-        if ev.problems:
-            entry["problems"] = list(ev.problems)
         if result.product_facts:
-            entry["products"] = list(result.product_facts)
             self.product_tables.update(str(p["table"]).lower() for p in result.product_facts)
         self.infra_objects += sum(n for api, n in result.counts.items() if api not in ("table", "tag"))
-        self.workspaces.append(entry)
+        self.workspaces.append(WorkspaceStatus(
+            **head, status="ok", objects=result.objects,
+            counts=dict(sorted(result.counts.items())), findings=len(result.findings),
+            resumed=resumed, crawl_seconds=round(seconds, 3) if seconds is not None else None,
+            problems=tuple(ev.problems), products=tuple(result.product_facts or ())))
 
     def report(self, started: str, baseline: Path | None, notes: Sequence[str]) -> Report:
-        from meshgov.api import run  # noqa: PLC0415
+        from meshgov.report.assemble import Part, assemble  # noqa: PLC0415
 
         opts = self.ctx.options
         if baseline is not None and importlib.util.find_spec("meshgov.report.baseline") is None:
             notes = [*notes, f"baseline {baseline} not compared: meshgov.report.baseline is "
                      "not available"]
             baseline = None
-        # kinds=(): evaluation already happened per workspace; run() applies waivers and the
-        # baseline and builds the report around the findings.
-        base = run(self.ctx.config, self.ctx.catalog, [], replace(opts, kinds=(), baseline=baseline),
-                   started=started, extra_findings=self.findings)
-        policies = _policies(self.ctx.catalog, base.findings, opts)
-        extras: dict[str, Any] = dict(base.extras)
-        extras.pop("scorecards", None)
-        cards = self._scorecards(policies, base.findings)
-        if cards:
-            extras["scorecards"] = cards
-        extras["workspaces"] = sorted(self.workspaces, key=lambda w: str(w["name"]))
-        ok = sum(1 for w in self.workspaces if w["status"] == "ok")
+        opts = replace(opts, mode="audit", baseline=baseline)
+        # evaluation already happened per workspace: one part of every workspace's findings
+        part = Part(config=self.ctx.config, catalog=self.ctx.catalog, options=opts,
+                    findings=(*self.ctx.catalog.findings, *self.findings), evaluated=self.objects)
+        ok = sum(1 for w in self.workspaces if w.status == "ok")
         summary_note = (f"{len(self.workspaces)} workspace(s): {ok} audited, "
                         f"{len(self.workspaces) - ok} failed; {self.objects} objects evaluated")
-        return replace(
-            base,
-            run=RunInfo(mode="audit", started_at=started, finished_at=base.run.finished_at,
-                        engine=opts.embedded_engine or opts.engine, domain=self.ctx.config.domain,
-                        inputs=self.objects),
-            policies=policies,
-            notes=tuple([*notes, summary_note, *self.notes, *base.notes]),
-            extras=extras,
-        )
+        return assemble(
+            [part], opts, started=started, notes=[*notes, summary_note, *self.notes],
+            engine=opts.embedded_engine or opts.engine,
+            policies_of=lambda _part, found: _policies(self.ctx.catalog, found, opts),
+            scorecards_of=self._scorecards, workspaces=self.workspaces)
 
-    def _scorecards(self, policies: Sequence[Policy], findings: Sequence[Finding]) -> list[Any]:
+    def _scorecards(self, policies: Sequence[Policy], findings: Sequence[Finding]
+                    ) -> list[Scorecard]:
         """Scorecards of the registry's products whose tables were found in Unity Catalog."""
         from meshgov.report.scorecard import Coverage, build_scorecards  # noqa: PLC0415
 

@@ -70,4 +70,3 @@ class EvalResult:
     notes: tuple[str, ...] = ()
     inputs: int = 0  # how many inputs (files, resources, tables) this evaluator looked at
     engine: str = ""  # the engine that evaluated, when it matters (infra)
-    extras: Mapping[str, Any] = field(default_factory=dict, hash=False)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
+from meshgov.core.sections import BaselineTrend, Scorecard, WorkspaceStatus
+
 Kind = Literal["code", "infra", "data"]
 Severity = Literal["error", "warning", "info"]
 FailOn = Literal["error", "warning", "never", "new"]
@@ -223,8 +225,12 @@ class Report:
     notes: tuple[str, ...] = ()
     #: findings of the baseline that are gone in this run (set by the baseline comparison)
     fixed: tuple[Mapping[str, Any], ...] = ()
-    #: optional sections added by later stages (scorecards, per-workspace audit status, ...)
-    extras: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    #: which previous run the baseline comparison used (``--baseline``)
+    baseline: BaselineTrend | None = None
+    #: the data products' scorecards (full runs and the audit)
+    scorecards: tuple[Scorecard, ...] = ()
+    #: the audit's per-workspace status
+    workspaces: tuple[WorkspaceStatus, ...] = ()
 
     def is_blocking(self, f: Finding) -> bool:
         if f.waived:
@@ -278,8 +284,12 @@ class Report:
             out["notes"] = list(self.notes)
         if self.fixed:
             out["fixed"] = [dict(x) for x in self.fixed]
-        for key in sorted(self.extras):
-            out[key] = self.extras[key]
+        if self.baseline is not None:
+            out["baseline"] = self.baseline.to_dict()
+        if self.scorecards:
+            out["scorecards"] = [c.to_dict() for c in self.scorecards]
+        if self.workspaces:
+            out["workspaces"] = [w.to_dict() for w in self.workspaces]
         return out
 
 

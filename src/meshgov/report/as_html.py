@@ -15,6 +15,7 @@ from html import escape
 from typing import Any
 
 from meshgov.core.model import SEVERITY_RANK, Finding, Report, sort_findings
+from meshgov.core.sections import Scorecard
 from meshgov.report.scorecard import CHARACTERISTICS
 from meshgov.report.sections import waiver_rows, where, workspace_rows
 
@@ -109,7 +110,7 @@ def render(report: Report, *, color: bool = False) -> str:
         "<main>",
         _summary(report, s),
     ]
-    if isinstance(report.extras.get("baseline"), Mapping) or report.fixed or any(
+    if report.baseline is not None or report.fixed or any(
         f.baseline_status for f in report.findings
     ):
         parts.append(_trend(report))
@@ -117,9 +118,8 @@ def render(report: Report, *, color: bool = False) -> str:
     if workspaces:
         parts.append(workspaces)
     parts.append(_heatmap(report))
-    cards = report.extras.get("scorecards")
-    if isinstance(cards, list) and cards:
-        parts.append(_scorecards(cards))
+    if report.scorecards:
+        parts.append(_scorecards(report.scorecards))
     parts.append(_findings(report))
     parts.append(_waivers(report))
     if report.notes:
@@ -172,13 +172,12 @@ def _bar(n: int, top: int, css: str) -> str:
 
 
 def _trend(report: Report) -> str:
-    b = report.extras.get("baseline")
-    b = b if isinstance(b, Mapping) else {}
+    b = report.baseline
     open_f = [f for f in report.findings if not f.waived]
     new = sum(1 for f in open_f if f.baseline_status == "new")
     unchanged = sum(1 for f in open_f if f.baseline_status == "unchanged")
     fixed = len(report.fixed)
-    before = (b.get("before") or {}).get("findings")
+    before = b.before.get("findings") if b is not None else None
     now = len(open_f)
     top = max(now, before or 0, new, fixed, 1)
     rows = []
@@ -188,7 +187,7 @@ def _trend(report: Report) -> str:
              ("unchanged", _bar(unchanged, top, "--warn")), ("fixed", _bar(fixed, top, "--ok"))]
     delta = "" if not isinstance(before, int) else \
         f" ({'+' if now - before >= 0 else ''}{now - before} since the baseline)"
-    src = " ".join(x for x in (str(b.get("path") or ""), str(b.get("started_at") or "")) if x)
+    src = " ".join(x for x in (b.path, b.started_at) if x) if b is not None else ""
     html = [f'<section id="trend"><h2>Trend against the baseline</h2>'
             f'<p class="muted">baseline {_e(src or "(given)")}: {now} open finding(s){_e(delta)}</p>',
             "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"]
@@ -228,9 +227,7 @@ def _heatmap(report: Report) -> str:
         d = _domain(f, report)
         domains.add(d)
         cells[(d, f.policy_id)].append(f)
-    cards = report.extras.get("scorecards")
-    if isinstance(cards, list):
-        domains.update(str(c.get("domain")) for c in cards if isinstance(c, Mapping) and c.get("domain"))
+    domains.update(c.domain for c in report.scorecards if c.domain)
     if len(domains) > 1:
         domains.discard(NO_DOMAIN)
     if not policies:
@@ -259,22 +256,18 @@ def _heatmap(report: Report) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div></section>")
 
 
-def _scorecards(cards: Sequence[Any]) -> str:
+def _scorecards(cards: Sequence[Scorecard]) -> str:
     head = "".join(f"<th>{_e(n)}</th>" for n in CHARACTERISTICS)
     rows = []
     for c in cards:
-        if not isinstance(c, Mapping):
-            continue
-        chars = c.get("characteristics") or {}
         tds = []
         for n in CHARACTERISTICS:
-            ch = chars.get(n) or {}
-            st = str(ch.get("status", "unknown"))
-            tds.append(f'<td><span class="st {_e(st)}" title="{_e(ch.get("detail", ""))}">'
-                       f"{_e(st)}</span></td>")
-        rows.append(f"<tr><th>{_e(c.get('domain'))}.{_e(c.get('product'))}"
-                    f'<div class="muted">{_e(", ".join(c.get("tables") or []))}</div></th>'
-                    f"{''.join(tds)}<td>{_e(c.get('score'))}</td></tr>")
+            ch = c.characteristic(n)
+            tds.append(f'<td><span class="st {_e(ch.status)}" title="{_e(ch.detail)}">'
+                       f"{_e(ch.status)}</span></td>")
+        rows.append(f"<tr><th>{_e(c.domain)}.{_e(c.product)}"
+                    f'<div class="muted">{_e(", ".join(c.tables))}</div></th>'
+                    f"{''.join(tds)}<td>{_e(c.score)}</td></tr>")
     return (f'<section id="scorecards"><h2>Data-product scorecards</h2>'
             f'<div class="scroll"><table><thead><tr><th>product</th>{head}<th>score</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div>"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from meshgov.core.model import Finding, Report, sort_findings
+from meshgov.core.sections import BaselineTrend, Scorecard
 from meshgov.report.printable import printable
 from meshgov.report.scorecard import CHARACTERISTICS
 from meshgov.report.sections import waiver_rows, where, workspace_rows
@@ -66,15 +67,13 @@ def render(report: Report, *, color: bool = False) -> str:
           kinds["code"], kinds["infra"], kinds["data"]]],
     )
     lines.append("")
-    baseline = report.extras.get("baseline")
-    if isinstance(baseline, Mapping) or report.fixed:
-        lines += _baseline(report, baseline if isinstance(baseline, Mapping) else {})
+    if report.baseline is not None or report.fixed:
+        lines += _baseline(report, report.baseline)
     lines += _workspaces(report)
     lines += _findings(report)
     lines += _waivers(report)
-    scorecards = report.extras.get("scorecards")
-    if isinstance(scorecards, list) and scorecards:
-        lines += _scorecards(scorecards)
+    if report.scorecards:
+        lines += _scorecards(report.scorecards)
     for note in report.notes:
         lines.append(f"> note: {cell(note)}")
     if report.notes:
@@ -144,13 +143,14 @@ def _waivers(report: Report) -> list[str]:
     return lines + [""]
 
 
-def _baseline(report: Report, b: Mapping[str, Any]) -> list[str]:
+def _baseline(report: Report, b: BaselineTrend | None) -> list[str]:
     lines = ["### Against the baseline", ""]
     new = sum(1 for f in report.findings if not f.waived and f.baseline_status == "new")
     unchanged = sum(1 for f in report.findings if not f.waived and f.baseline_status == "unchanged")
-    before = (b.get("before") or {}).get("findings", "—")
+    before = b.before.get("findings", "—") if b is not None else "—"
+    shown = f"{b.path} {b.started_at}".strip() if b is not None else ""
     lines += table(["Baseline", "Before", "Now", "New", "Unchanged", "Fixed"],
-                   [[f"{b.get('path', '')} {b.get('started_at', '')}".strip() or "—", before,
+                   [[shown or "—", before,
                      report.summary()["findings"], new, unchanged, len(report.fixed)]])
     if report.fixed:
         lines += ["", "Fixed since the baseline:", ""]
@@ -166,18 +166,15 @@ def _baseline(report: Report, b: Mapping[str, Any]) -> list[str]:
     return lines + [""]
 
 
-def _scorecards(cards: Sequence[Any]) -> list[str]:
+def _scorecards(cards: Sequence[Scorecard]) -> list[str]:
     lines = ["### Data-product scorecards", ""]
     rows = []
     for c in cards:
-        if not isinstance(c, Mapping):
-            continue
-        chars = c.get("characteristics") or {}
-        row = [f"{c.get('domain', '')}.{c.get('product', '')}"]
+        row = [f"{c.domain}.{c.product}"]
         for name in CHARACTERISTICS:
-            st = (chars.get(name) or {}).get("status", "unknown")
+            st = c.characteristic(name).status
             row.append(STATUS_ICON.get(st, st))
-        row.append(c.get("score", ""))
+        row.append(c.score)
         rows.append(row)
     lines += table(["Product", *(n.capitalize() for n in CHARACTERISTICS), "Score"], rows)
     return lines + ["", "<sub>unknown: nothing evaluated it in this run (never counted as a pass)</sub>", ""]

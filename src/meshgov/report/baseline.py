@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from meshgov.core.model import Finding, fingerprint
+from meshgov.core.sections import BaselineTrend
 from meshgov.report.load import read_json
 
 Key = tuple[str, str, str]
@@ -65,7 +66,7 @@ def compare(
     return diff(findings, [d for d in doc["findings"] if isinstance(d, Mapping)])
 
 
-def trend(baseline_path: Path) -> dict[str, Any]:
+def trend(baseline_path: Path) -> BaselineTrend:
     """The report's ``baseline`` section: which previous run this one was compared with.
 
     The comparison itself lives in the findings (``baseline_status``) and in ``fixed``, the one
@@ -74,14 +75,14 @@ def trend(baseline_path: Path) -> dict[str, Any]:
     doc = read_json(Path(baseline_path))
     run = doc.get("run") or {}
     before = doc.get("summary") or {}
-    return {
-        "path": Path(baseline_path).name,
-        "started_at": run.get("started_at", ""),
-        "domain": run.get("domain"),
-        "before": {
+    return BaselineTrend(
+        path=Path(baseline_path).name,
+        started_at=run.get("started_at", ""),
+        domain=run.get("domain"),
+        before={
             "findings": before.get("findings", 0),
             "blocking": before.get("blocking", 0),
             "waived": before.get("waived", 0),
             "by_severity": before.get("by_severity", {}),
         },
-    }
+    )

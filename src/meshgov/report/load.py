@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from meshgov.core.errors import UsageError
+from meshgov.core.sections import sections_from_dict
 from meshgov.core.model import (
     KINDS,
     REPORT_SCHEMA_ID,
@@ -30,8 +31,6 @@ from meshgov.core.model import (
     Waiver,
 )
 
-#: top-level keys of the report that are not optional sections
-CORE_KEYS = frozenset({"schema", "tool", "run", "summary", "policies", "findings", "notes", "fixed"})
 _FAIL_ON_ORDER: tuple[FailOn, ...] = ("error", "warning", "new", "never")
 
 
@@ -126,7 +125,7 @@ def report_from_dict(doc: Mapping[str, Any]) -> Report:
         findings=tuple(finding_from_dict(f) for f in doc["findings"] if isinstance(f, Mapping)),
         notes=tuple(str(n) for n in doc.get("notes") or ()),
         fixed=tuple(dict(x) for x in doc.get("fixed") or () if isinstance(x, Mapping)),
-        extras={k: v for k, v in doc.items() if k not in CORE_KEYS},
+        **sections_from_dict(doc),
     )
     saved = doc.get("summary") or {}
     blocking = saved.get("blocking")

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from meshgov.core.config import Product
 from meshgov.core.model import Finding, Policy
+from meshgov.core.sections import Characteristic, Scorecard
 
 CHARACTERISTICS: tuple[str, ...] = (
     "discoverable", "understandable", "truthful", "secure", "cost", "compliance",
@@ -162,13 +163,13 @@ def _judge(
     domain: str,
     product: Product,
     cov: Coverage,
-) -> dict[str, Any]:
+) -> Characteristic:
     entries = [e for e in MAPPING if e.characteristic == name]
     in_force: list[tuple[MapEntry, Policy]] = [
         (e, p) for e in entries for p in policies if policy_matches(e, p)
     ]
     if not in_force:
-        return {"status": "unknown", "detail": "no policy in force maps to it", "policies": []}
+        return Characteristic("unknown", "no policy in force maps to it")
     ids = sorted({p.id for _, p in in_force})
     tables = _Tables.of(product.tables)
     failing: list[Finding] = []
@@ -193,18 +194,17 @@ def _judge(
         failing.extend(mine)
     if failing:
         worst = sorted({f.policy_id for f in failing})
-        return {"status": "fail", "detail": f"{len(failing)} finding(s): {', '.join(worst)}",
-                "policies": ids, "findings": len(failing)}
+        return Characteristic("fail", f"{len(failing)} finding(s): {', '.join(worst)}",
+                              tuple(ids), len(failing))
     if not covered:
         if name == "truthful" and not any(
             _table_targeted(p, t, domain) for _, p in in_force for t in product.tables
         ):
-            return {"status": "fail", "detail": "no data rule is defined on the product's tables",
-                    "policies": ids}
-        return {"status": "unknown", "detail": "nothing of the product was evaluated in this run",
-                "policies": ids}
-    return {"status": "pass", "detail": "the mapped policies ran and found nothing",
-            "policies": ids, "findings": 0}
+            return Characteristic("fail", "no data rule is defined on the product's tables",
+                                  tuple(ids))
+        return Characteristic("unknown", "nothing of the product was evaluated in this run",
+                              tuple(ids))
+    return Characteristic("pass", "the mapped policies ran and found nothing", tuple(ids), 0)
 
 
 def _by_policy(findings: Sequence[Finding]) -> dict[str, list[_Indexed]]:
@@ -220,7 +220,7 @@ def scorecard(
     policies: Sequence[Policy],
     findings: Sequence[Finding],
     coverage: Coverage,
-) -> dict[str, Any]:
+) -> Scorecard:
     """The scorecard of one product (``build_scorecards`` does many at once)."""
     return _scorecard(domain, product, policies, _by_policy(findings), coverage)
 
@@ -231,26 +231,18 @@ def _scorecard(
     policies: Sequence[Policy],
     by_policy: Mapping[str, Sequence[_Indexed]],
     coverage: Coverage,
-) -> dict[str, Any]:
-    chars: dict[str, Any] = {}
+) -> Scorecard:
     described = bool(product.description.strip())
-    chars["discoverable"] = {
-        "status": "pass" if described else "fail",
-        "detail": "registered and described" if described else "registered but has no description",
-        "policies": [],
-    }
+    chars = [("discoverable", Characteristic(
+        "pass" if described else "fail",
+        "registered and described" if described else "registered but has no description"))]
     for name in CHARACTERISTICS[1:]:
-        chars[name] = _judge(name, policies, by_policy, domain, product, coverage)
-    passed = sum(1 for c in chars.values() if c["status"] == "pass")
-    known = sum(1 for c in chars.values() if c["status"] != "unknown")
-    return {
-        "domain": domain,
-        "product": product.name,
-        "tables": list(product.tables),
-        "characteristics": chars,
-        "score": f"{passed}/{len(CHARACTERISTICS)}",
-        "evaluated": known,
-    }
+        chars.append((name, _judge(name, policies, by_policy, domain, product, coverage)))
+    passed = sum(1 for _, c in chars if c.status == "pass")
+    known = sum(1 for _, c in chars if c.status != "unknown")
+    return Scorecard(domain=domain, product=product.name, tables=tuple(product.tables),
+                     characteristics=tuple(chars), score=f"{passed}/{len(CHARACTERISTICS)}",
+                     evaluated=known)
 
 
 def build_scorecards(
@@ -258,7 +250,7 @@ def build_scorecards(
     policies: Sequence[Policy],
     findings: Sequence[Finding],
     coverage: Coverage,
-) -> list[dict[str, Any]]:
+) -> list[Scorecard]:
     """Scorecards of the given (domain, product) pairs, sorted by domain and product."""
     relevant = {p.id for p in policies if any(policy_matches(e, p) for e in MAPPING)}
     by_policy = _by_policy([f for f in findings if f.policy_id in relevant])
@@ -267,7 +259,7 @@ def build_scorecards(
 
 
 def for_run(cfg: Any, catalog: Any, inputs: Sequence[Any], opts: Any,
-            findings: Sequence[Finding]) -> list[dict[str, Any]]:
+            findings: Sequence[Finding]) -> list[Scorecard]:
     """Scorecards for a run (api.run): the running domain's products, or every product of
     the registry when the run has no domain (a council-wide run)."""
     products = catalog.registry.products()

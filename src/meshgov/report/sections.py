@@ -38,21 +38,19 @@ def workspace_rows(report: Report) -> list[dict[str, Any]]:
     """The audit's per-workspace status (``workspaces`` section), when the report has one.
     Hosts are shown without their scheme: a report names workspaces, it does not link them."""
     rows = []
-    items = report.extras.get("workspaces")
-    for w in items if isinstance(items, list) else ():
-        if not isinstance(w, Mapping):
-            continue
-        error = w.get("error") if isinstance(w.get("error"), Mapping) else {}
-        host = str(w.get("host") or "")
+    for w in report.workspaces:
+        error = w.error or {}
+        host = w.host
         for scheme in ("https://", "http://"):
             if host.startswith(scheme):
                 host = host[len(scheme):]
         rows.append({
-            "name": str(w.get("name", "")),
+            "name": w.name,
             "host": host.rstrip("/"),
-            "status": str(w.get("status", "")),
-            "objects": w.get("objects", 0),
-            "findings": w.get("findings", 0 if w.get("status") == "ok" else "—"),
+            "status": w.status,
+            "objects": w.objects,
+            "findings": w.findings if w.findings is not None else (
+                0 if w.status == "ok" else "—"),
             "error": " ".join(str(error.get(k, "")) for k in ("type", "message")).strip(),
         })
     return sorted(rows, key=lambda r: r["name"])
