@@ -401,7 +401,8 @@ def policy_show(policy_id: str, config_path: str | None) -> int:
 
 
 @policy.command("test", epilog="\b\nExamples:\n  meshgov policy test\n  meshgov policy test --engine regorus\n"
-                "  meshgov policy test --engine opa --opa-bin ~/.cache/meshgov/tools/opa-v1.22.4/opa")
+                "  meshgov policy test --engine opa --opa-bin ~/.cache/meshgov/tools/opa-v1.22.4/opa\n"
+                "  meshgov policy test -c meshgov.yaml -v   # every case and test, passing ones too")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
 @click.option("--engine", type=click.Choice(["regopy", "regorus", "opa"]), default=None,
               help="Engine to run the tests in: an embedded one (default: the default engine) "
@@ -411,11 +412,23 @@ def policy_show(policy_id: str, config_path: str | None) -> int:
                    "domain's Rego are also checked with `opa check --strict` (env MESHGOV_OPA_BIN).")
 @click.option("--verbose", "-v", is_flag=True, help="Print every test, not only failures.")
 def policy_test(config_path: str | None, engine: str | None, opa_bin: str | None, verbose: bool) -> int:
-    """Run the Rego unit tests (test_* rules in *_test.rego) of the packs, like `opa test`."""
-    return int(_lazy("meshgov.infra.testing:test_command")(
-        catalog=_catalog(config_path, ("infra",)), engine=engine, verbose=verbose, echo=click.echo,
+    """Run the rule cases of the packs in force (*.cases.yaml: inputs of any kind and the
+    findings they must give) and their Rego unit tests (test_* rules in *_test.rego, like
+    `opa test`). Exit 1 when one fails."""
+    from meshgov.api import resolve_config
+    from meshgov.core.catalog import load_catalog
+
+    cfg = resolve_config([Path(".")], config_path)
+    rego = int(_lazy("meshgov.infra.testing:test_command")(
+        catalog=load_catalog(cfg, ("infra",)), engine=engine, verbose=verbose, echo=click.echo,
         opa_bin=opa_bin,
     ))
+    ran, failed = _lazy("meshgov.core.cases:cases_command")(
+        config=cfg, catalog_for=load_catalog, verbose=verbose, echo=click.echo)
+    if ran:
+        click.echo(f"rule cases: {'PASS' if not failed else 'FAIL'}: {ran - failed}/{ran}"
+                   + (f" ({failed} failed)" if failed else ""))
+    return max(rego, 1 if failed else 0)
 
 
 @cli.group()

@@ -317,8 +317,8 @@ def _read_pack(root: Path, source: str, kinds: tuple[Kind, ...], out: _PackConte
             if not name.endswith("_test.rego"):
                 rego.append(f)
             continue
-        if not name.endswith((".yaml", ".yml")):
-            continue
+        if not name.endswith((".yaml", ".yml")) or name.endswith((".cases.yaml", ".cases.yml")):
+            continue  # rule cases (meshgov.core.cases) are not policies
         shown = str(f)
         try:
             raw = load_file(f, shown)

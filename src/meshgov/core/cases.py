@@ -1,0 +1,266 @@
+"""One rule-case format for every kind of policy, and the runner ``meshgov policy test`` uses.
+
+A case file (``*.cases.yaml`` anywhere in a policy pack or a domain's local policy folder)
+exercises one policy with inputs and the findings they must give::
+
+    policy: ACME-C-001              # the policy under test (from the packs in force)
+    domain: {domain: sales, catalogs: [sales_prod]}   # optional: who runs the cases
+    cases:
+      - name: lower-case table names fail
+        sql: select id from sales_prod.raw.orders     # code: SQL text (path: optional)
+        expect: [{line: 1, column: 16}]
+      - name: a small warehouse passes
+        resource: {type: warehouse, spec: {cluster_size: Small}}   # infra: a normalized resource
+        expect: []
+      - name: negative employee numbers fail
+        table: {columns: [Emp_Num], rows: [[1], [-2]]}             # data: rows of the bound table
+        expect: [{unexpected_count: 1}]
+
+An expected finding matches a finding of the policy on every key it names: ``line``,
+``column`` (or ``col``), ``path``, ``subject`` (the subject's ref), ``severity``, ``message``
+(a substring), anything else a key of the finding's evidence. The case passes when every
+expected finding matches a distinct finding and no finding is left over (``expect: []``: the
+policy finds nothing). ``params:`` (file or case) override the policy's parameters.
+The runner knows no kind: each input key names the module that evaluates it (:data:`INPUTS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meshgov.core.errors import UsageError
+from meshgov.core.lazy import load
+from meshgov.core.model import Finding
+
+if TYPE_CHECKING:
+    from meshgov.core.catalog import Catalog
+    from meshgov.core.config import DomainConfig
+
+CASE_SUFFIXES = (".cases.yaml", ".cases.yml")
+
+#: input key of a case -> "module:function" evaluating it:
+#: (value, policy, config, catalog) -> the policy's findings
+INPUTS: Mapping[str, str] = {
+    "sql": "meshgov.code.cases:run_case",
+    "resource": "meshgov.infra.cases:run_case",
+    "table": "meshgov.data.cases:run_case",
+}
+_LOCATION_KEYS = {"line": "line", "column": "column", "col": "column", "path": "path"}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    input: str  # the input key (sql, resource, table)
+    value: Any = field(hash=False)
+    expect: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    line: int = 0  # where the case starts in its file
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    path: Path
+    policy: str
+    cases: tuple[Case, ...]
+    domain: Mapping[str, Any] | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    path: Path
+    policy: str
+    case: Case
+    missing: tuple[Mapping[str, Any], ...] = ()  # expected findings not found
+    extra: tuple[Finding, ...] = ()  # findings no expectation accounts for
+    error: str | None = None  # the case could not run
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.missing and not self.extra
+
+
+def load_case_file(path: Path) -> CaseFile:
+    """Read and check one case file; a malformed one raises UsageError naming file:line."""
+    from meshgov.core.yamlio import YamlError, load_file  # noqa: PLC0415
+    from meshgov.core.yamlpos import position  # noqa: PLC0415
+
+    try:
+        doc = load_file(path)
+    except (OSError, YamlError) as exc:
+        raise UsageError(f"{path}: not a readable case file: {exc}") from None
+    lines: dict[tuple[str, int], int] = {}
+    if isinstance(doc, Mapping) and isinstance(doc.get("cases"), list):
+        for i in range(len(doc["cases"])):
+            pos = position(path, ["cases", i])
+            lines[("cases", i)] = pos[0] if pos else 0
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("policy"), str) or \
+            not doc["policy"].strip() or not isinstance(doc.get("cases"), list):
+        raise UsageError(f"{path}:1: a case file needs `policy: ID` and a `cases:` list")
+    shared = doc.get("params") or {}
+    cases = []
+    for i, raw in enumerate(doc["cases"]):
+        where = f"{path}:{lines.get(('cases', i), 0)}"
+        if not isinstance(raw, Mapping):
+            raise UsageError(f"{where}: a case is a mapping with name, an input and expect")
+        keys = [k for k in INPUTS if k in raw]
+        if len(keys) != 1:
+            raise UsageError(f"{where}: a case needs exactly one input of {', '.join(INPUTS)}")
+        expect = raw.get("expect")
+        if not isinstance(expect, list) or not all(isinstance(e, Mapping) for e in expect):
+            raise UsageError(f"{where}: `expect:` is a list of expected findings ([] for none)")
+        params = raw.get("params") or {}
+        if not isinstance(params, Mapping) or not isinstance(shared, Mapping):
+            raise UsageError(f"{where}: `params:` is a mapping")
+        cases.append(Case(name=str(raw.get("name") or f"case {i + 1}"), input=keys[0],
+                          value=raw[keys[0]], expect=tuple(dict(e) for e in expect),
+                          params={**shared, **params}, line=lines.get(("cases", i), 0)))
+    domain = doc.get("domain")
+    return CaseFile(path=path, policy=doc["policy"], cases=tuple(cases),
+                    domain=dict(domain) if isinstance(domain, Mapping) else None)
+
+
+def find_case_files(dirs: Iterable[Path]) -> list[Path]:
+    """Every ``*.cases.yaml`` under the given pack / local policy directories, sorted."""
+    out: set[Path] = set()
+    for d in dirs:
+        if d.is_file():
+            d = d.parent
+        if not d.is_dir():
+            continue
+        for suffix in CASE_SUFFIXES:
+            out.update(p.resolve() for p in d.rglob(f"*{suffix}"))
+    return sorted(out)
+
+
+def matches(expected: Mapping[str, Any], f: Finding) -> bool:
+    for key, want in expected.items():
+        if key in _LOCATION_KEYS:
+            got: Any = getattr(f.location, _LOCATION_KEYS[key])
+        elif key == "subject":
+            got = f.subject.ref
+        elif key == "severity":
+            got = f.severity
+        elif key == "message":
+            if str(want) not in f.message:
+                return False
+            continue
+        else:
+            got = f.evidence.get(key)
+        if got != want:
+            return False
+    return True
+
+
+def compare(expect: Sequence[Mapping[str, Any]], findings: Sequence[Finding]
+            ) -> tuple[tuple[Mapping[str, Any], ...], tuple[Finding, ...]]:
+    """(expected findings not found, findings left over); the most specific first."""
+    left = list(findings)
+    missing = []
+    for e in sorted(expect, key=lambda e: -len(e)):
+        hit = next((f for f in left if matches(e, f)), None)
+        if hit is None:
+            missing.append(e)
+        else:
+            left.remove(hit)
+    return tuple(missing), tuple(left)
+
+
+def run_case_file(cf: CaseFile, config: DomainConfig, catalog: Catalog,
+                  catalog_for: Callable[[DomainConfig], Catalog] | None = None
+                  ) -> list[CaseResult]:
+    """Run every case of the file against its policy as the config's catalog defines it (or
+    the file's ``domain:``, merged over the config, through ``catalog_for``)."""
+    if cf.domain is not None:
+        config = _with_domain(config, cf.domain)
+        if catalog_for is not None:
+            catalog = catalog_for(config)
+    policy = catalog.policies.get(cf.policy)
+    out = []
+    for case in cf.cases:
+        if policy is None:
+            out.append(CaseResult(cf.path, cf.policy, case,
+                                  error=f"policy {cf.policy} is not in force here"))
+            continue
+        try:
+            run = load(INPUTS[case.input])
+            found = [f for f in run(case.value, policy, config, catalog, case.params)
+                     if f.policy_id in (policy.id, "MG-INPUT")]
+        except Exception as exc:  # noqa: BLE001 - one broken case must not hide the others
+            out.append(CaseResult(cf.path, cf.policy, case, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        missing, extra = compare(case.expect, found)
+        out.append(CaseResult(cf.path, cf.policy, case, missing=missing, extra=extra))
+    return out
+
+
+def _with_domain(config: DomainConfig, domain: Mapping[str, Any]) -> DomainConfig:
+    from meshgov.core.config import parse_config  # noqa: PLC0415
+
+    raw: dict[str, Any] = {"policies": {"packs": list(config.policies.packs),
+                                        "local": list(config.policies.local)}}
+    raw.update(domain)
+    parsed = parse_config(raw, config.path or config.root / "meshgov.yaml")
+    return replace(parsed, root=config.root)
+
+
+def describe(f: Finding) -> str:
+    where = f.location.path or f.subject.ref
+    if f.location.line:
+        where += f":{f.location.line}" + (f":{f.location.column}" if f.location.column else "")
+    return f"{f.policy_id} at {where}: {f.message}"
+
+
+def with_case_params(policy: Any, catalog: Catalog, params: Mapping[str, Any]
+                     ) -> tuple[Any, Catalog]:
+    """A case's ``params``: dotted names (``infra.warehouse.max_size``) are catalog
+    parameters, the others the policy's own."""
+    own = {k: v for k, v in params.items() if "." not in k}
+    shared = {k: v for k, v in params.items() if "." in k}
+    if own:
+        policy = replace(policy, params={**policy.params, **own})
+    if shared:
+        catalog = replace(catalog, params={**catalog.params, **shared})
+    return policy, replace(catalog, policies={policy.id: policy})
+
+
+def pack_dirs(config: DomainConfig) -> list[Path]:
+    """The directories of the packs and local policies in force (not the builtin pack: its
+    cases are meshgov's own tests)."""
+    return [Path(p) for p in (*config.policies.packs, *config.policies.local) if p != "builtin"]
+
+
+def cases_command(*, config: DomainConfig, catalog_for: Callable[[DomainConfig], Catalog],
+                  verbose: bool, echo: Callable[[str], None]) -> tuple[int, int]:
+    """Run every case file of the packs in force: print FAIL lines (and PASS with
+    ``verbose``) -> (cases run, cases failed). A malformed case file raises UsageError."""
+    files = find_case_files(pack_dirs(config))
+    if not files:
+        return 0, 0
+    catalog = catalog_for(config)
+    results: list[CaseResult] = []
+    for path in files:
+        results.extend(run_case_file(load_case_file(path), config, catalog, catalog_for))
+    for r in results:
+        if r.passed and not verbose:
+            continue
+        echo(f"{_shown(r.path)}:{r.case.line}: {r.policy} {r.case.name}: "
+             f"{'PASS' if r.passed else 'FAIL'}")
+        if r.error:
+            echo(f"  could not run: {r.error}")
+        for e in r.missing:
+            echo(f"  expected, not found: {dict(e)}")
+        for f in r.extra:
+            echo(f"  found, not expected: {describe(f)}")
+    failed = sum(1 for r in results if not r.passed)
+    return len(results), failed
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

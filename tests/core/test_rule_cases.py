@@ -1,0 +1,128 @@
+"""The one rule-case format (meshgov.core.cases) and `meshgov policy test` running it, for a
+domain's own cases of every kind (fixtures/domains/hr/policies/cases/*.cases.yaml)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from meshgov.core.cases import compare, load_case_file
+from meshgov.core.errors import UsageError
+from meshgov.core.model import Finding, Location, Subject
+
+ROOT = Path(__file__).resolve().parents[2]
+HR = ROOT / "fixtures" / "domains" / "hr"
+
+
+def _copy_hr(tmp_path: Path) -> Path:
+    """The hr domain and its council pack, where a test may edit the cases."""
+    shutil.copytree(ROOT / "fixtures" / "governance", tmp_path / "governance")
+    shutil.copytree(HR, tmp_path / "domains" / "hr")
+    return tmp_path / "domains" / "hr"
+
+
+def test_the_fixture_domains_cases_of_every_kind_pass(run_cli, monkeypatch) -> None:
+    monkeypatch.chdir(HR)
+    code, out, _ = run_cli("policy", "test", "-v")
+    assert code == 0, out
+    assert "rule cases: PASS: 9/9" in out
+    for pid in ("MG-C-002", "MG-D-001", "MG-I-001"):  # code, data, infra
+        assert f"policies/cases/{pid}.cases.yaml" in out
+
+
+def test_a_case_that_does_not_hold_fails_the_command_and_says_why(run_cli, monkeypatch,
+                                                                 tmp_path: Path) -> None:
+    hr = _copy_hr(tmp_path)
+    for name, old, new in [
+        ("MG-C-002", "expect: [{line: 2, column: 8, path: models/v.sql}]",
+         "expect: [{line: 1, column: 8}]"),
+        ("MG-D-001", "expect: [{unexpected_count: 2, severity: error}]",
+         "expect: [{unexpected_count: 3}]"),
+        ("MG-I-001", "    resource: {type: warehouse, spec: {cluster_size: X-Large}}\n    expect: []",
+         "    resource: {type: warehouse, spec: {cluster_size: 3X-Large}}\n    expect: []"),
+    ]:
+        f = hr / "policies" / "cases" / f"{name}.cases.yaml"
+        text = f.read_text()
+        assert old in text
+        f.write_text(text.replace(old, new))
+    monkeypatch.chdir(hr)
+    code, out, _ = run_cli("policy", "test")
+    assert code == 1
+    assert "rule cases: FAIL: 6/9 (3 failed)" in out
+    assert "MG-C-002 a star in a view fails at its position: FAIL" in out
+    assert "expected, not found: {'line': 1, 'column': 8}" in out
+    assert "found, not expected: MG-C-002 at models/v.sql:2:8" in out
+    assert "MG-D-001 zero and negative numbers fail, counted: FAIL" in out
+    assert "found, not expected: MG-I-001 at case" in out and "3X-Large" in out
+    assert ": PASS" not in out  # passing cases only with -v
+
+
+def test_a_policy_not_in_force_is_reported_not_skipped(run_cli, monkeypatch,
+                                                       tmp_path: Path) -> None:
+    hr = _copy_hr(tmp_path)
+    (hr / "policies" / "cases" / "X.cases.yaml").write_text(
+        "policy: NOPE-1\ncases:\n  - name: anything\n    sql: SELECT 1\n    expect: []\n")
+    monkeypatch.chdir(hr)
+    code, out, _ = run_cli("policy", "test")
+    assert code == 1 and "could not run: policy NOPE-1 is not in force here" in out
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("cases: []\n", "needs `policy: ID` and a `cases:` list"),
+    ("policy: P\ncases:\n  - name: two inputs\n    sql: SELECT 1\n    table: {rows: []}\n"
+     "    expect: []\n", ":3: a case needs exactly one input of sql, resource, table"),
+    ("policy: P\ncases:\n  - name: no expect\n    sql: SELECT 1\n",
+     ":3: `expect:` is a list of expected findings"),
+    ("policy: P\ncases: [\n", "not a readable case file"),
+])
+def test_malformed_case_files_name_the_file_and_line(tmp_path: Path, text: str,
+                                                     message: str) -> None:
+    path = tmp_path / "bad.cases.yaml"
+    path.write_text(text)
+    with pytest.raises(UsageError, match="bad.cases.yaml") as err:
+        load_case_file(path)
+    assert message in str(err.value)
+
+
+def test_expected_findings_match_distinct_findings() -> None:
+    def f(line: int, **evidence: object) -> Finding:
+        return Finding("P", "code", "error", "m", Subject("sql", "a.sql", None),
+                       Location("a.sql", line, 1), evidence=dict(evidence))
+
+    two = [f(1), f(1)]
+    assert compare([{"line": 1}, {"line": 1}], two) == ((), ())
+    missing, extra = compare([{"line": 1}], two)
+    assert missing == () and extra == (two[1],)
+    missing, extra = compare([{"line": 1}, {"line": 1, "col": 1}, {"field": "x"}], [f(1, field="x")])
+    assert len(missing) == 2 and extra == ()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(
+                                ["policy", "cases", "name", "sql", "resource", "table", "expect",
+                                 "params", "domain", "x"]), inner, max_size=4)),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(doc=_VALUES, raw=st.binary(max_size=60))
+def test_any_case_file_loads_or_is_a_usage_error(tmp_path_factory, doc, raw) -> None:
+    import yaml
+
+    d = tmp_path_factory.mktemp("fuzz")
+    for i, data in enumerate([yaml.safe_dump(doc).encode(), raw]):
+        path = d / f"f{i}.cases.yaml"
+        path.write_bytes(data)
+        try:
+            cf = load_case_file(path)
+        except UsageError as exc:
+            assert str(path) in str(exc)
+        else:
+            assert cf.policy and all(c.input in ("sql", "resource", "table") for c in cf.cases)
