@@ -1,61 +1,64 @@
-"""Rule behaviour as data: every case of tests/code/rules/<rule>.yaml.
+"""Rule behaviour as data: every case of tests/code/rules/<rule>.yaml, run by the public
+rule-case runner (meshgov.core.cases, what `meshgov policy test` runs).
 
-A case gives SQL, optionally a domain config (meshgov.yaml content) and policy params, and
-the findings expected of the file's policy: ``[line, col]`` or ``{line, col, message, severity}``
-(``message`` is a substring; ``severity`` when it is not the policy's). ``expect: []`` is a
-passing case.
+A case gives SQL, optionally a domain (meshgov.yaml keys) and policy params, and the findings
+expected of the file's policy: ``[line, col]`` or ``{line, col, message, severity}``
+(``message`` is a substring). ``expect: []`` is a passing case. Cases run as the sales domain
+of the acme mesh (fixtures/governance) unless they say otherwise.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from code_rule_harness import run_sql
+from code_rule_harness import DEFAULT_DOMAIN, GOVERNANCE, ROOT
+from meshgov.core.cases import CaseResult, describe, load_case_file, run_case_file
+from meshgov.core.catalog import Catalog, load_catalog
+from meshgov.core.config import DomainConfig, parse_config
 
 CASES_DIR = Path(__file__).parent / "rules"
+FILES = sorted(CASES_DIR.glob("*.yaml"))
 
 
-def _load() -> list[Any]:
+def _config() -> DomainConfig:
+    raw = {**DEFAULT_DOMAIN, "policies": {"packs": ["builtin", str(GOVERNANCE)]}}
+    return parse_config(raw, ROOT / "tests" / "code" / "meshgov.yaml")
+
+
+def _catalog_for(cfg: DomainConfig) -> Catalog:
+    return load_catalog(cfg, ("code",))
+
+
+@lru_cache(maxsize=None)
+def _results(path: Path) -> dict[int, CaseResult]:
+    cfg = _config()
+    results = run_case_file(load_case_file(path), cfg, _catalog_for(cfg), _catalog_for)
+    return dict(enumerate(results))
+
+
+def _params() -> list[Any]:
     out = []
-    for f in sorted(CASES_DIR.glob("*.yaml")):
-        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
-        for i, case in enumerate(doc["cases"]):
-            out.append(pytest.param(doc["policy"], case, id=f"{f.stem}:{i}:{case['name']}"))
+    for f in FILES:
+        for i, case in enumerate(load_case_file(f).cases):
+            out.append(pytest.param(f, i, id=f"{f.stem}:{i}:{case.name}"))
     return out
-
-
-CASES = _load()
 
 
 def test_every_rule_has_a_case_file() -> None:
     from meshgov.code.registry import RULES
 
-    files = {f.stem for f in CASES_DIR.glob("*.yaml")}
+    files = {f.stem for f in FILES}
     dbt = {k for k in RULES if k.startswith("dbt")}
     assert set(RULES) - dbt <= files
 
 
-@pytest.mark.parametrize(("policy_id", "case"), CASES)
-def test_rule_case(policy_id: str, case: dict[str, Any]) -> None:
-    findings = run_sql(case["sql"], [policy_id], domain=case.get("domain"),
-                       params=case.get("params"))
-    assert not [f for f in findings if f.policy_id == "MG-INPUT"], findings
-    got = [f for f in findings if f.policy_id == policy_id and not f.waived]
-    expected = case["expect"]
-    assert len(got) == len(expected), [(f.location.line, f.location.column, f.message)
-                                       for f in got]
-    for f, exp in zip(got, expected):
-        if isinstance(exp, dict):
-            line, col, message = exp.get("line"), exp.get("col"), exp.get("message")
-        else:
-            line, col, message = exp[0], exp[1], None
-        assert (f.location.line, f.location.column) == (line, col), f.message
-        if message:
-            assert message in f.message
-        severity = exp.get("severity") if isinstance(exp, dict) else None
-        if severity:
-            assert f.severity == severity, f.message
+@pytest.mark.parametrize(("path", "index"), _params())
+def test_rule_case(path: Path, index: int) -> None:
+    r = _results(path)[index]
+    assert r.error is None, r.error
+    assert not r.missing and not r.extra, (
+        [dict(e) for e in r.missing], [describe(f) for f in r.extra])

@@ -120,3 +120,24 @@ def test_warehouse_size_order_is_the_same_in_the_pack_and_the_rego_library() -> 
     assert bindings["s"] == order
     assert sorted(bindings["r"], key=bindings["r"].get) == order
     assert catalog().param_specs["infra.warehouse.max_size"].order == tuple(order)
+
+
+def test_the_case_files_pass_through_the_public_rule_case_runner() -> None:
+    """The same case files, read and run as `meshgov policy test` does (default engine)."""
+    from meshgov.core.cases import describe, load_case_file, run_case_file
+    from meshgov.core.catalog import load_catalog
+
+    from .infra_support import config
+
+    cfg = config()
+    cat = load_catalog(cfg, ("infra",))
+    failures = []
+    ran = 0
+    for f in CASE_FILES:
+        for r in run_case_file(load_case_file(f), cfg, cat):
+            ran += 1
+            if not r.passed:
+                failures.append(f"{f.name} {r.case.name!r}: {r.error or ''} missing "
+                                f"{[dict(e) for e in r.missing]} extra "
+                                f"{[describe(x) for x in r.extra]}")
+    assert ran == len(ALL_CASES) and not failures, "\n".join(failures)

@@ -20,7 +20,10 @@ An expected finding matches a finding of the policy on every key it names: ``lin
 ``column`` (or ``col``), ``path``, ``subject`` (the subject's ref), ``severity``, ``message``
 (a substring), anything else a key of the finding's evidence. The case passes when every
 expected finding matches a distinct finding and no finding is left over (``expect: []``: the
-policy finds nothing). ``params:`` (file or case) override the policy's parameters.
+policy finds nothing); ``[line, column]`` is short for ``{line: .., column: ..}``, a string
+for ``{field: ..}`` (the attribute an infra finding names).
+``params:`` (file or case) override parameters (dotted names: the pack's; others: the
+policy's own); ``domain:`` (file or case) says who runs the cases (meshgov.yaml keys).
 The runner knows no kind: each input key names the module that evaluates it (:data:`INPUTS`).
 """
 
@@ -59,6 +62,8 @@ class Case:
     expect: tuple[Mapping[str, Any], ...] = field(default=(), hash=False)
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     line: int = 0  # where the case starts in its file
+    #: who runs this case (meshgov.yaml keys), instead of the file's or the config's domain
+    domain: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -110,17 +115,35 @@ def load_case_file(path: Path) -> CaseFile:
         if len(keys) != 1:
             raise UsageError(f"{where}: a case needs exactly one input of {', '.join(INPUTS)}")
         expect = raw.get("expect")
-        if not isinstance(expect, list) or not all(isinstance(e, Mapping) for e in expect):
-            raise UsageError(f"{where}: `expect:` is a list of expected findings ([] for none)")
+        if not isinstance(expect, list) or not all(_expected(e) is not None for e in expect):
+            raise UsageError(f"{where}: `expect:` is a list of expected findings ([] for none): "
+                             "mappings, or [line, column]")
         params = raw.get("params") or {}
         if not isinstance(params, Mapping) or not isinstance(shared, Mapping):
             raise UsageError(f"{where}: `params:` is a mapping")
+        domain = raw.get("domain")
+        if domain is not None and not isinstance(domain, Mapping):
+            raise UsageError(f"{where}: `domain:` is a mapping of meshgov.yaml keys")
         cases.append(Case(name=str(raw.get("name") or f"case {i + 1}"), input=keys[0],
-                          value=raw[keys[0]], expect=tuple(dict(e) for e in expect),
-                          params={**shared, **params}, line=lines.get(("cases", i), 0)))
+                          value=raw[keys[0]], expect=tuple(_expected(e) for e in expect),
+                          params={**shared, **params}, line=lines.get(("cases", i), 0),
+                          domain=dict(domain) if domain is not None else None))
     domain = doc.get("domain")
     return CaseFile(path=path, policy=doc["policy"], cases=tuple(cases),
                     domain=dict(domain) if isinstance(domain, Mapping) else None)
+
+
+def _expected(item: Any) -> dict[str, Any] | None:
+    """An expected finding: a mapping, the ``[line, column]`` shorthand, or a string: the
+    attribute path an infra finding names (its ``field``)."""
+    if isinstance(item, Mapping):
+        return dict(item)
+    if isinstance(item, str) and item:
+        return {"field": item}
+    if isinstance(item, list) and len(item) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in item):
+        return {"line": item[0], "column": item[1]}
+    return None
 
 
 def find_case_files(dirs: Iterable[Path]) -> list[Path]:
@@ -178,16 +201,20 @@ def run_case_file(cf: CaseFile, config: DomainConfig, catalog: Catalog,
         config = _with_domain(config, cf.domain)
         if catalog_for is not None:
             catalog = catalog_for(config)
-    policy = catalog.policies.get(cf.policy)
     out = []
     for case in cf.cases:
+        case_config, case_catalog = config, catalog
+        if case.domain is not None and catalog_for is not None:
+            case_config = _with_domain(config, case.domain)
+            case_catalog = catalog_for(case_config)
+        policy = case_catalog.policies.get(cf.policy)
         if policy is None:
             out.append(CaseResult(cf.path, cf.policy, case,
                                   error=f"policy {cf.policy} is not in force here"))
             continue
         try:
             run = load(INPUTS[case.input])
-            found = [f for f in run(case.value, policy, config, catalog, case.params)
+            found = [f for f in run(case.value, policy, case_config, case_catalog, case.params)
                      if f.policy_id in (policy.id, "MG-INPUT")]
         except Exception as exc:  # noqa: BLE001 - one broken case must not hide the others
             out.append(CaseResult(cf.path, cf.policy, case, error=f"{type(exc).__name__}: {exc}"))
