@@ -336,26 +336,8 @@ def _catalog(config_path: str | None, kinds: Sequence[str] = KINDS) -> Any:
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
 def policy_list(config_path: str | None, kinds: tuple[str, ...], show_params: bool, fmt: str) -> int:
     """List every policy in force: id, kind, severity, source, title."""
-    import json
-
-    catalog = _catalog(config_path, kinds)
-    policies = sorted(catalog.policies.values(), key=lambda p: (p.kind, p.id))
-    if fmt == "json":
-        click.echo(json.dumps({"policies": [p.to_report() for p in policies],
-                               "params": dict(sorted(catalog.params.items()))}, indent=2))
-        return EXIT_OK
-    rows = [(p.id, p.kind, p.severity, p.source + ("*" if p.enforced else ""), p.title) for p in policies]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(("ID", "KIND", "SEVERITY", "SOURCE"))]
-    click.echo(f"{'ID':<{widths[0]}}  {'KIND':<{widths[1]}}  {'SEVERITY':<{widths[2]}}  {'SOURCE':<{widths[3]}}  TITLE")
-    for r in rows:
-        click.echo(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  {r[4]}")
-    click.echo(f"{len(rows)} policies (* = enforced: only council-approved waivers apply)")
-    if show_params:
-        click.echo("\nPARAMETER  VALUE  (tighten)")
-        for name, value in sorted(catalog.params.items()):
-            spec = catalog.param_specs.get(name)
-            click.echo(f"{name}  {value!r}  ({spec.tighten if spec else '?'})")
-    return EXIT_OK
+    return int(_lazy("meshgov.commands.policy:list_command")(
+        catalog=_catalog(config_path, kinds), show_params=show_params, fmt=fmt, echo=click.echo))
 
 
 @policy.command("show", epilog="\b\nExample:\n  meshgov policy show MG-C-002")
@@ -363,41 +345,8 @@ def policy_list(config_path: str | None, kinds: tuple[str, ...], show_params: bo
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
 def policy_show(policy_id: str, config_path: str | None) -> int:
     """Describe one policy: description, rationale, remediation, parameters, an example."""
-    catalog = _catalog(config_path)
-    p = catalog.get(policy_id)
-    if p is None:
-        raise MeshgovError(f"unknown policy {policy_id!r}; `meshgov policy list` shows them")
-    click.echo(f"{p.id}  {p.title}")
-    click.echo(f"kind: {p.kind}   severity: {p.severity}   source: {p.source}   "
-               f"enforced: {'yes' if p.enforced else 'no'}")
-    if p.rule:
-        click.echo(f"rule: {p.rule}")
-    if p.origin:
-        click.echo(f"defined in: {p.origin}")
-    for label, text in (("Description", p.description), ("Rationale", p.rationale),
-                        ("Remediation", p.remediation)):
-        if text:
-            click.echo(f"\n{label}:\n  " + text.replace("\n", "\n  "))
-    params = dict(p.params)
-    if p.kind == "code" and p.rule and p.rule != "meta":
-        from meshgov.code.registry import get_rule
-
-        rule = get_rule(p.rule)
-        click.echo("\nParameters:")
-        for name, spec in sorted(rule.params.items()):
-            value = rule.param(p, name) if name in params or not spec.global_param else \
-                catalog.params.get(spec.global_param, spec.default)
-            click.echo(f"  {name} = {value!r}  {spec.help}")
-        example = p.example or rule.example
-    else:
-        if params:
-            click.echo("\nParameters:")
-            for name, value in sorted(params.items()):
-                click.echo(f"  {name} = {value!r}")
-        example = p.example
-    if example:
-        click.echo("\nExample of a violation:\n  " + example.replace("\n", "\n  "))
-    return EXIT_OK
+    return int(_lazy("meshgov.commands.policy:show_command")(
+        catalog=_catalog(config_path), policy_id=policy_id, echo=click.echo))
 
 
 @policy.command("test", epilog="\b\nExamples:\n  meshgov policy test\n  meshgov policy test --engine regorus\n"
@@ -415,20 +364,9 @@ def policy_test(config_path: str | None, engine: str | None, opa_bin: str | None
     """Run the rule cases of the packs in force (*.cases.yaml: inputs of any kind and the
     findings they must give) and their Rego unit tests (test_* rules in *_test.rego, like
     `opa test`). Exit 1 when one fails."""
-    from meshgov.api import resolve_config
-    from meshgov.core.catalog import load_catalog
-
-    cfg = resolve_config([Path(".")], config_path)
-    rego = int(_lazy("meshgov.infra.testing:test_command")(
-        catalog=load_catalog(cfg, ("infra",)), engine=engine, verbose=verbose, echo=click.echo,
-        opa_bin=opa_bin,
-    ))
-    ran, failed = _lazy("meshgov.core.cases:cases_command")(
-        config=cfg, catalog_for=load_catalog, verbose=verbose, echo=click.echo)
-    if ran:
-        click.echo(f"rule cases: {'PASS' if not failed else 'FAIL'}: {ran - failed}/{ran}"
-                   + (f" ({failed} failed)" if failed else ""))
-    return max(rego, 1 if failed else 0)
+    return int(_lazy("meshgov.commands.policy:test_command")(
+        config_path=config_path, engine=engine, opa_bin=opa_bin, verbose=verbose,
+        echo=click.echo))
 
 
 @cli.group()
@@ -450,19 +388,8 @@ def infra() -> None:
 @click.option("--name", default=None, help="Policy name prefix (default: meshgov-<domain>).")
 def infra_compile_cluster_policies(config_path: str | None, output_dir: str, name: str | None) -> int:
     """Write Databricks cluster policies from the infra parameters in force for a domain."""
-    written, compiled, cover, problems = _lazy("meshgov.infra.cluster_policies:compile_command")(
-        config_path=config_path, output_dir=Path(output_dir), name=name)
-    for path in written:
-        click.echo(str(path))
-    left = [c for c in cover if c.status in ("not expressible", "not concerned")]
-    for c in left:
-        click.echo(f"note: {c.policy_id} {c.status}: {c.how}", err=True)
-    click.echo(f"{len(compiled)} cluster policies written to {output_dir} "
-               f"({sum(c.status == 'enforced' for c in cover)} rules enforced, "
-               f"{len(left)} left to the gate and the audit)", err=True)
-    for problem in problems:
-        click.echo(f"error: {problem}", err=True)
-    return EXIT_FINDINGS if problems else EXIT_OK
+    return int(_lazy("meshgov.commands.infra:compile_cluster_policies")(
+        config_path=config_path, output_dir=Path(output_dir), name=name, echo=click.echo))
 
 
 @cli.group()
@@ -495,18 +422,11 @@ def data_compile(config_path: str | None, output_dir: str, target: str,
     if actions and target != "lakeflow":
         raise click.UsageError("--action applies to --target lakeflow only")
     try:
-        written, notes = _lazy("meshgov.data.compile:compile_command")(
+        return int(_lazy("meshgov.commands.data:compile_command")(
             catalog=_catalog(config_path, ("data",)), config_path=config_path,
-            output_dir=Path(output_dir), target=target, actions=actions)
+            output_dir=Path(output_dir), target=target, actions=actions, echo=click.echo))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    for path in written:
-        click.echo(str(path))
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
-    what = "suite(s)" if target == "gx" else "file(s)"
-    click.echo(f"{len(written)} {what} written to {output_dir}", err=True)
-    return EXIT_OK
 
 
 @cli.command("report", epilog="\b\nExamples:\n  meshgov report saved.json -f html -o report.html\n"
