@@ -132,7 +132,12 @@ def test_scan_equals_gx_on_the_same_table(gx_batch: Any, table: Any, data: Any) 
     got = scan(table.to_batches(max_chunksize=size), mine, examples=limit)
     want = run_suite(ctx, "differential", batch, {"dataframe": table.to_pandas()}, mine,
                      examples=limit)
-    for cfg in mine:
+    assert_same_results(mine, got, want)
+
+
+def assert_same_results(configs: Any, got: Any, want: Any) -> None:
+    """Every result field plain GX gave (``want``) equals ours (``got``), by policy id."""
+    for cfg in configs:
         pid = cfg["meta"]["meshgov"]["policy"]
         ours, theirs = got[pid], want[pid]
         assert theirs.error is None, (cfg, theirs.error)

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from data_helpers import data_policy, make_context
-from test_data_scan import _same, expectations, tables
+from test_data_scan import assert_same_results, expectations, tables
 
 from meshgov.data import sqlscan
-from meshgov.data.gxrun import new_context, plain, run_suite
+from meshgov.data.gxrun import new_context, run_suite
 
 #: generated cases per engine and run (MESHGOV_SCAN_EXAMPLES=1000 was run once: all equal)
 EXAMPLES = int(os.environ.get("MESHGOV_SCAN_EXAMPLES", "100"))
@@ -85,15 +85,7 @@ def _check(target: Target, table: Any, configs: list[dict[str, Any]]) -> None:
     if got is None:  # the database rejected the statement: GX hits the same wall
         assert any(want[c["meta"]["meshgov"]["policy"]].error for c in mine), mine
         return
-    for cfg in mine:
-        pid = cfg["meta"]["meshgov"]["policy"]
-        ours, theirs = got[pid], want[pid]
-        assert theirs.error is None, (cfg, theirs.error)
-        expected = {k: plain(v) for k, v in theirs.result.items()}
-        assert ours.success == theirs.success, (cfg, ours.result, expected)
-        assert set(ours.result) == set(expected), (cfg, ours.result, expected)
-        for key, value in expected.items():
-            assert _same(plain(ours.result[key]), value), (cfg, key, ours.result, expected)
+    assert_same_results(mine, got, want)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
