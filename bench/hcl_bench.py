@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import benchlib  # bench/ is on sys.path when a script runs
 
@@ -76,12 +78,16 @@ def plan_of(n: int) -> dict:
     return {"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": changes}
 
 
-def timed(cmd: list[str], runs: int) -> tuple[float, int, int]:
-    """Median wall seconds, exit code and finding count of ``cmd`` (JSON report on stdout)."""
+def timed(cmd: list[str], runs: int, env: dict[str, str] | None = None,
+          before: Any = None) -> tuple[float, int, int]:
+    """Median wall seconds, exit code and finding count of ``cmd`` (JSON report on stdout);
+    ``before(i)`` runs before each run, untimed (the edit of the changed file)."""
     walls, code, count = [], 0, 0
-    for _ in range(runs):
+    for i in range(runs):
+        if before is not None:
+            before(i)
         start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
         walls.append(time.perf_counter() - start)
         code = proc.returncode
         if code not in (0, 1):
@@ -121,17 +127,48 @@ def main() -> None:
         write_module(small, args.small, files=2)
         (plan / "plan.json").write_text(json.dumps(plan_of(args.resources), indent=1))
         base = [str(MESHGOV), "check", "--kinds", "infra", "--format", "json"]
+        no_cache = {**os.environ, "MESHGOV_NO_CACHE": "1"}
+        cache = {**os.environ, "MESHGOV_CACHE_DIR": str(Path(tmp) / "cache")}
+        cache.pop("MESHGOV_NO_CACHE", None)
+
+        def edit(path: Path, whole: bool = False) -> Any:
+            original = path.read_text()
+
+            def before(i: int) -> None:
+                # a new change each run, never seen before: one resource's num_workers (its
+                # block is parsed again), or (whole) a line that defeats the block split
+                stamp = time.time_ns() % 1000 + 1000 * i
+                if whole:
+                    path.write_text(f"# {stamp}\nx = 1\n" + original)
+                else:
+                    path.write_text(original.replace("num_workers", f"num_workers = {stamp}\n"
+                                                     "  min_workers", 1))
+            return before
+
         rows = [
-            (f"directory, {args.resources} resources", base + [str(big)]),
-            (f"one changed .tf of the {args.resources}-resource module", base + [str(big / "part0.tf")]),
-            (f"one changed .tf of a {args.small}-resource module", base + [str(small / "part0.tf")]),
-            (f"the same {args.resources} resources as plan.json", base + [str(plan / "plan.json")]),
+            (f"directory, {args.resources} resources (no parse cache)", base + [str(big)],
+             no_cache, None),
+            (f"directory, {args.resources} resources (parse cache warm)", base + [str(big)],
+             cache, None),
+            (f"one changed .tf of the {args.resources}-resource module (no parse cache)",
+             base + [str(big / "part0.tf")], no_cache, edit(big / "part0.tf")),
+            (f"one changed .tf of the {args.resources}-resource module (siblings cached, "
+             "file parsed whole)", base + [str(big / "part1.tf")], cache,
+             edit(big / "part1.tf", whole=True)),
+            (f"one changed .tf of the {args.resources}-resource module (one block changed)",
+             base + [str(big / "part0.tf")], cache, edit(big / "part0.tf")),
+            (f"one changed .tf of a {args.small}-resource module (siblings cached)",
+             base + [str(small / "part0.tf")], cache, edit(small / "part0.tf")),
+            (f"the same {args.resources} resources as plan.json", base + [str(plan / "plan.json")],
+             no_cache, None),
         ]
-        for label, cmd in rows:
-            wall, code, count = timed(cmd, args.runs)
-            print(f"{label:55} {wall:7.3f} s wall (median of {args.runs})  exit {code}  {count} findings",
+        subprocess.run(base + [str(big)], capture_output=True, env=cache, check=False)  # warm it
+        subprocess.run(base + [str(small)], capture_output=True, env=cache, check=False)
+        for label, cmd, env, before in rows:
+            wall, code, count = timed(cmd, args.runs, env, before)
+            print(f"{label:75} {wall:7.3f} s wall (median of {args.runs})  exit {code}  {count} findings",
                   flush=True)
-        print(f"{'python-hcl2 parsing the ' + str(args.resources) + '-resource module alone':55} "
+        print(f"{'python-hcl2 parsing the ' + str(args.resources) + '-resource module alone':75} "
               f"{parse_only(big, args.runs):7.3f} s (in-process)")
 
 

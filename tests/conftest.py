@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# parse results are cached (meshgov.core.parsecache): the suite's own cache, not the user's
+os.environ.setdefault("MESHGOV_CACHE_DIR", tempfile.mkdtemp(prefix="meshgov-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -219,14 +219,14 @@ def _known(value: Any, prefix: str, unknown: list[str]) -> Any:
 
 
 def _parse(path: Path, shown: str) -> ModuleFile:
-    import hcl2  # noqa: PLC0415 - only when Terraform sources are checked
-
     try:
         text = read_text(path)
     except UnreadableText as exc:
         raise NormalizeError(exc.message, exc.line, exc.column, path=shown) from None
     try:
-        data = hcl2.load(io.StringIO(text), with_meta=True)
+        # an unchanged sibling of the changed file comes from the cache (python-hcl2's lark
+        # parser is most of the HCL path's time)
+        data = _load_cached(text, path.suffix == ".tf")
     except Exception as exc:  # noqa: BLE001 - lark raises many error types for bad HCL
         line = getattr(exc, "line", None)
         column = getattr(exc, "column", None)
@@ -235,6 +235,39 @@ def _parse(path: Path, shown: str) -> ModuleFile:
                              column if isinstance(column, int) and column > 0 else None,
                              path=shown) from None
     return ModuleFile(path, shown, data if isinstance(data, Mapping) else {}, text)
+
+
+def _load_cached(text: str, blocks: bool) -> Any:
+    """python-hcl2's parse of the file: a ``.tf`` file block by block, each block from the cache
+    when it is unchanged (meshgov.infra.normalize.hclblocks), else the whole text."""
+    from meshgov.core.parsecache import cached, parser_identity  # noqa: PLC0415
+
+    identity = parser_identity("hcl2")
+    return cached("hcl2", identity, text,  # an unchanged file: one entry
+                  lambda: (_by_blocks(text, identity) if blocks else None) or _hcl2_load(text))
+
+
+def _by_blocks(text: str, identity: str) -> Any:
+    """A changed ``.tf`` file's parse from its blocks, the unchanged ones from the cache; None
+    when it does not split, or a block alone does not parse (the whole file decides then)."""
+    from meshgov.core.parsecache import cached  # noqa: PLC0415
+    from meshgov.infra.normalize import hclblocks  # noqa: PLC0415
+
+    chunks = hclblocks.split_blocks(text)
+    if not chunks:
+        return None
+    try:
+        return hclblocks.merge([(first, cached("hcl2-block", identity, chunk,
+                                               lambda c=chunk: _hcl2_load(c)))
+                                for first, chunk in chunks])
+    except Exception:  # noqa: BLE001 - a block alone does not parse: the file decides
+        return None
+
+
+def _hcl2_load(text: str) -> Any:
+    import hcl2  # noqa: PLC0415 - only when Terraform sources are checked
+
+    return hcl2.load(io.StringIO(text), with_meta=True)
 
 
 def module_files(directory: Path) -> tuple[list[Path], list[Path]]:
