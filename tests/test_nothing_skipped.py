@@ -39,7 +39,7 @@ def test_under_strict_they_fail_the_run(run_cli: Any, tmp_path: Path) -> None:
 
 
 def test_a_named_file_meshgov_does_not_read(run_cli: Any, tmp_path: Path) -> None:
-    f = tmp_path / "prod.tfvars"  # not auto-loaded by Terraform: no module reads it
+    f = tmp_path / "prod.tfvars"  # a var file, but no module (.tf) beside or above it reads it
     f.write_text('size = "4X-Large"\n')
     code, out, _err = run_cli("check", str(f))
     assert code == 0 and "not read: " in out and "prod.tfvars" in out

@@ -381,3 +381,36 @@ def test_a_valid_file_splits_into_blocks_that_parse_as_the_file(text: str) -> No
     chunks = split_blocks(text)
     assert chunks is not None, text
     assert merge([(first, hcl2.load(io.StringIO(c), with_meta=True)) for first, c in chunks]) == whole
+
+
+def test_var_files_are_evaluated_as_their_own_plans(tmp_path: Path, run_cli: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`terraform plan -var-file=envs/prod.tfvars`: a .tfvars Terraform does not load itself is
+    a -var-file of its module (beside the .tf files or in envs/). Each gives its own plan: the
+    resources it changes are evaluated again and point at its lines; nothing is reported twice;
+    a changed var file alone (pre-commit) evaluates its module."""
+    (tmp_path / "main.tf").write_text(
+        'variable "size" {\n  default = "Small"\n}\n\n'
+        'resource "databricks_sql_endpoint" "bi" {\n  name = "bi"\n  cluster_size = var.size\n'
+        '  auto_stop_mins = 0\n}\n')
+    envs = tmp_path / "envs"
+    envs.mkdir()
+    (envs / "prod.tfvars").write_text('size = "4X-Large"\n')
+    (envs / "dev.tfvars").write_text('size = "Small"\n')
+    (tmp_path / "staging.tfvars").write_text('size = "2X-Large"\n')
+    monkeypatch.chdir(tmp_path)
+    for args in ([".", "--kinds", "infra"], ["envs/prod.tfvars", "--kinds", "infra"]):
+        code, out, _ = run_cli("check", *args, "-f", "json")
+        doc = json.loads(out)
+        where = sorted((f["policy_id"], f["location"]["path"], f["location"]["line"])
+                       for f in doc["findings"] if f["policy_id"].startswith("MG-I"))
+        assert code == 1
+        assert ("MG-I-001", "envs/prod.tfvars", 1) in where
+        assert ("MG-I-001", "staging.tfvars", 1) in where
+        assert len(where) == len(set(where)), where  # the auto-stop finding once, not per file
+        assert any("envs/dev.tfvars evaluated as a -var-file of .: 0 resource(s) differ" in n
+                   for n in doc["notes"])
+    (envs / "prod.tfvars").write_text('size = "4X-Large\n')
+    code, out, _ = run_cli("check", "envs/prod.tfvars", "--kinds", "infra", "-f", "json")
+    bad = [f for f in json.loads(out)["findings"] if f["policy_id"] == "MG-INPUT"]
+    assert code == 1 and bad and bad[0]["location"]["path"] == "envs/prod.tfvars"

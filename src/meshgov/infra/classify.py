@@ -11,7 +11,8 @@ and for ``*.json`` at most the first 4 KiB are read.
   show -json``)                                                   -> terraform_plan
 - ``*.json`` whose head has ``deploymentTemplate.json#``          -> arm_template
 - ``*.tf``                                                        -> terraform_hcl
-- ``terraform.tfvars``, ``*.auto.tfvars`` (the files Terraform loads itself)
+- ``terraform.tfvars``, ``*.auto.tfvars`` (the files Terraform loads itself), and other
+  ``*.tfvars`` beside or one level below a module's ``.tf`` files (its -var-files)
                                                                   -> terraform_vars
   (both evaluated per module directory: a changed file re-evaluates its module)
 - ``*.yml`` / ``*.yaml`` / ``*.json`` that the nearest ``databricks.yml`` above it includes
@@ -70,6 +71,11 @@ def classify(path: Path) -> str | None:
         return "terraform_hcl"
     if name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
         return "terraform_vars"
+    if name.endswith(".tfvars"):  # a -var-file of the module beside it or above it (envs/)
+        here = path.parent
+        if any(here.glob("*.tf")) or any(here.parent.glob("*.tf")):
+            return "terraform_vars"
+        return None
     if name in BUNDLE_NAMES:
         return "databricks_bundle"
     if name.endswith((".yml", ".yaml")):

@@ -239,5 +239,18 @@ def evaluate(inputs: Sequence[InputFile], ctx: EvalContext) -> EvalResult:
         notes = (f"infra: {len(resources)} resources from {len(inputs)} files"
                  + (f" evaluated with {result.engine}" if result.engine else ""),)
     notes += tuple(extra)
-    return EvalResult(findings=tuple(findings) + result.findings, notes=notes,
+    return EvalResult(findings=tuple(findings) + _once(result.findings), notes=notes,
                       inputs=len(inputs), engine=result.engine)
+
+
+def _once(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Each finding once: a resource a ``-var-file`` changes is evaluated again, and what its
+    other attributes give is the defaults' finding, at the same place, with the same words."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.policy_id, f.subject.ref, f.location, f.message, f.severity)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return tuple(out)

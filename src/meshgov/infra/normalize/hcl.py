@@ -30,7 +30,7 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -342,9 +342,22 @@ class ModuleResult:
     module_instances: int = 0
 
 
+def var_files(directory: Path) -> list[Path]:
+    """The module's ``-var-file`` candidates: ``*.tfvars`` Terraform does not load itself, beside
+    the ``.tf`` files or in a sub-directory without any (``envs/prod.tfvars``)."""
+    auto = set(module_files(directory)[1])
+    out = [p for p in sorted(directory.glob("*.tfvars")) if p.is_file() and p not in auto]
+    for sub in sorted(d for d in directory.iterdir() if d.is_dir() and not d.name.startswith(".")):
+        if not any(sub.glob("*.tf")):
+            out += [p for p in sorted(sub.glob("*.tfvars"))
+                    if p.is_file() and not p.name.endswith(".auto.tfvars")
+                    and p.name != "terraform.tfvars"]
+    return out
+
+
 def load_module(directory: Path, shown: str, *, inputs: Mapping[str, Any] | None = None,
                 prefix: str = "", depth: int = 0, result: ModuleResult | None = None,
-                chain: tuple[Path, ...] = ()) -> ModuleResult:
+                chain: tuple[Path, ...] = (), var_file: Path | None = None) -> ModuleResult:
     """Evaluate the module in ``directory`` (``shown``: its display path) into resources.
 
     ``inputs``: a local module's arguments (None for a root module, which reads its tfvars).
@@ -367,9 +380,9 @@ def load_module(directory: Path, shown: str, *, inputs: Mapping[str, Any] | None
                     continue
                 variables[name] = evaluate(body.get("default", UNKNOWN), _EMPTY())
     if inputs is None:
-        for p in tfvars_paths:
+        for p in [*tfvars_paths, *([var_file] if var_file is not None else [])]:
             try:
-                vf = _parse(p, _join(shown, p.name))
+                vf = _parse(p, _join(shown, p.relative_to(directory).as_posix()))
             except NormalizeError as err:
                 result.errors.append(err)
                 continue
@@ -509,9 +522,18 @@ def module_dirs(paths: Sequence[Path]) -> list[Path]:
     """The module directories to evaluate for these ``.tf``/``.tfvars`` files: each file's
     directory, once, without the ones another of them calls as a local module (those are
     evaluated through their caller, with its arguments)."""
-    dirs = list(dict.fromkeys(p.resolve().parent for p in paths))
+    dirs = list(dict.fromkeys(_module_dir_of(p.resolve()) for p in paths))
     called = set().union(*(called_modules(d) for d in dirs)) if dirs else set()
     return [d for d in dirs if d not in called]
+
+
+def _module_dir_of(path: Path) -> Path:
+    """A file's module directory: its own, or for a var file in a directory without ``.tf``
+    files (``envs/prod.tfvars``), the module above it."""
+    here = path.parent
+    if path.suffix == ".tfvars" and not any(here.glob("*.tf")) and any(here.parent.glob("*.tf")):
+        return here.parent
+    return here
 
 
 def load_sources(inputs: Sequence[InputFile]
@@ -520,16 +542,36 @@ def load_sources(inputs: Sequence[InputFile]
     the errors come back with the input of their module directory."""
     by_dir: dict[Path, InputFile] = {}
     for inp in inputs:
-        by_dir.setdefault(inp.path.resolve().parent, inp)
+        by_dir.setdefault(_module_dir_of(inp.path.resolve()), inp)
     result = ModuleResult()
     errors: list[tuple[InputFile, NormalizeError]] = []
     for directory in module_dirs([i.path for i in inputs]):
         first = by_dir[directory]
-        shown = str(PurePosixPath(first.rel).parent)
+        rel = PurePosixPath(first.rel).parent
+        if _module_dir_of(first.path.resolve()) != first.path.resolve().parent:
+            rel = rel.parent
+        shown = str(rel)
         part = load_module(directory, shown)
-        result.resources.extend(part.resources)
-        result.roots.extend([shown] * len(part.resources))
-        result.unknown += part.unknown
-        result.notes.extend(part.notes)
+        _add(result, part, shown)
         errors.extend((first, err) for err in part.errors)
+        base = {r.address: r.to_input() for r in part.resources}
+        for vf in var_files(directory):
+            # one more plan per -var-file: the resources it changes (the others are the base's)
+            named = _join(shown, vf.relative_to(directory).as_posix())
+            env = load_module(directory, shown, var_file=vf)
+            errors.extend((first, err) for err in env.errors if err.path == named)
+            changed = [replace(r, context={**r.context, "var_file": named})
+                       for r in env.resources if base.get(r.address) != r.to_input()]
+            env.resources[:] = changed
+            env.notes[:] = [f"Terraform sources: {named} evaluated as a -var-file of {shown}: "
+                            f"{len(changed)} resource(s) differ from the defaults"]
+            env.unknown = 0
+            _add(result, env, shown)
     return result, errors
+
+
+def _add(result: ModuleResult, part: ModuleResult, shown: str) -> None:
+    result.resources.extend(part.resources)
+    result.roots.extend([shown] * len(part.resources))
+    result.unknown += part.unknown
+    result.notes.extend(part.notes)
