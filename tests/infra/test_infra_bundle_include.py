@@ -268,3 +268,26 @@ def test_a_job_merged_from_an_anchor_points_at_its_file_and_line(tmp_path: Path)
                          "databricks.yml", tmp_path)
     (job,) = [r for r in res if r.type == "job"]
     assert (job.source.path, job.source.line) == ("resources/jobs.yml", 2)
+
+
+def test_a_file_two_bundles_include_is_reported_once(tmp_path, run_cli, monkeypatch) -> None:
+    """Two bundles including one shared resource file: its findings are the same lines (same
+    place, same words), listed once, not once per bundle."""
+    import json
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "job.yml").write_text(
+        "resources:\n  jobs:\n    nightly:\n      name: nightly\n      tasks:\n"
+        "        - task_key: t\n          new_cluster: {spark_version: 15.4.x-scala2.12, "
+        "node_type_id: x, num_workers: 90}\n")
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "databricks.yml").write_text(
+            f"bundle:\n  name: {name}\ninclude:\n  - ../shared/job.yml\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli("check", ".", "--kinds", "infra", "-f", "json")
+    keys = [(f["policy_id"], f["location"]["path"], f["location"]["line"], f["message"])
+            for f in json.loads(out)["findings"]]
+    assert code == 1 and ("MG-I-011", "shared/job.yml", 7,
+                          "cluster num_workers 90 is above the allowed 20") in keys
+    assert len(keys) == len(set(keys)), keys
