@@ -49,7 +49,7 @@ from meshgov.audit.workspaces import (
     filter_workspaces,
     resolve_workspaces,
 )
-from meshgov.core.catalog import Catalog, load_catalog
+from meshgov.core.catalog import load_catalog
 from meshgov.core.config import DomainConfig
 from meshgov.core.context import EvalContext, RunOptions
 from meshgov.core.errors import UsageError
@@ -364,7 +364,7 @@ class _Accumulator:
         return assemble(
             [part], opts, started=started, notes=[*notes, summary_note, *self.notes],
             engine=opts.embedded_engine or opts.engine,
-            policies_of=lambda _part, found: _policies(self.ctx.catalog, found, opts),
+            extra_policies=AUDIT_POLICIES,
             scorecards_of=self._scorecards, workspaces=self.workspaces)
 
     def _scorecards(self, policies: Sequence[Policy], findings: Sequence[Finding]
@@ -387,18 +387,3 @@ class _Accumulator:
             data_tables=frozenset(self.product_tables) if data_ran else frozenset(),
         )
         return build_scorecards(products, policies, findings, coverage)
-
-
-def _policies(catalog: Catalog, findings: Sequence[Finding], opts: RunOptions) -> tuple[Policy, ...]:
-    from meshgov.core import builtin  # noqa: PLC0415
-
-    out: dict[str, Policy] = {p.id: p for p in catalog.policies.values() if p.kind in opts.kinds}
-    out.update({p.id: p for p in AUDIT_POLICIES.values() if p.kind in opts.kinds})
-    for f in findings:
-        if f.policy_id in out:
-            continue
-        meta = AUDIT_POLICIES.get(f.policy_id) or builtin.META_POLICIES.get(f.policy_id) \
-            or catalog.get(f.policy_id)
-        if meta is not None:
-            out[f.policy_id] = meta
-    return tuple(sorted(out.values(), key=lambda p: p.id))

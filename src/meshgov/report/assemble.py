@@ -58,13 +58,13 @@ def assemble(
     started: str,
     notes: Sequence[str] = (),
     engine: str | None = None,
-    policies_of: Callable[[Part, Sequence[Finding]], tuple[Policy, ...]] | None = None,
+    extra_policies: Mapping[str, Policy] | None = None,
     scorecards_of: ScorecardsOf | None = None,
     workspaces: Sequence[WorkspaceStatus] = (),
 ) -> Report:
     """The report of a run. ``notes`` come first, then each part's; ``engine`` overrides the
-    parts' engines; ``policies_of`` / ``scorecards_of`` replace the catalog's policies in force
-    and the registry's scorecards (the audit's own)."""
+    parts' engines; ``extra_policies`` are in force beside the catalog's (the audit's own),
+    ``scorecards_of`` replaces the registry's scorecards (the audit's)."""
     findings: list[Finding] = []
     policies: dict[str, Policy] = {}
     fixed: list[Mapping[str, Any]] = []
@@ -75,7 +75,7 @@ def assemble(
     evaluated = 0
     for part in parts:
         settled, part_fixed = _settle(part, options)
-        for p in (policies_of or report_policies)(part, settled):
+        for p in report_policies(part, settled, extra_policies or {}):
             policies.setdefault(p.id, p)
         if scorecards_of is None and not part.options.explicit_files:
             from meshgov.report import scorecard  # noqa: PLC0415
@@ -142,15 +142,18 @@ def _settle(part: Part, options: RunOptions) -> tuple[list[Finding], list[Mappin
     return list(findings), fixed
 
 
-def report_policies(part: Part, findings: Sequence[Finding]) -> tuple[Policy, ...]:
-    """The policies a report lists: those in force for the part's kinds, and the meta policies
-    (MG-INPUT, MG-WAIVER-*, ...) or out-of-kind ones its findings name."""
-    out: dict[str, Policy] = {
-        p.id: p for p in part.catalog.policies.values() if p.kind in part.options.kinds
-    }
+def report_policies(part: Part, findings: Sequence[Finding],
+                    extra: Mapping[str, Policy]) -> tuple[Policy, ...]:
+    """The policies a report lists: those in force for the part's kinds (the catalog's, then
+    ``extra``), and the meta policies (MG-INPUT, MG-WAIVER-*, ...) or out-of-kind ones its
+    findings name."""
+    kinds = part.options.kinds
+    out: dict[str, Policy] = {p.id: p for p in part.catalog.policies.values() if p.kind in kinds}
+    out.update({p.id: p for p in extra.values() if p.kind in kinds})
     for f in findings:
         if f.policy_id not in out:
-            meta = builtin.META_POLICIES.get(f.policy_id) or part.catalog.get(f.policy_id)
+            meta = extra.get(f.policy_id) or builtin.META_POLICIES.get(f.policy_id) \
+                or part.catalog.get(f.policy_id)
             if meta is not None:
                 out[f.policy_id] = meta
     return tuple(sorted(out.values(), key=lambda p: p.id))
