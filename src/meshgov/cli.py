@@ -16,12 +16,12 @@ from typing import Any
 import click
 
 from meshgov import __version__
+from meshgov.commands import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from meshgov.core.errors import MeshgovError, OutputError
 from meshgov.core.lazy import load
 from meshgov.core.model import KINDS
 from meshgov.report import FORMATS
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)  # the format registry, not a second list
 
 

@@ -6,9 +6,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from meshgov.commands import EXIT_OK
 from meshgov.core.catalog import Catalog
-
-EXIT_OK = 0
 
 
 def compile_command(*, catalog: Catalog, config_path: str | None, output_dir: Path, target: str,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FINDINGS = 0, 1
+from meshgov.commands import EXIT_FINDINGS, EXIT_OK
 
 
 def compile_cluster_policies(*, config_path: str | None, output_dir: Path, name: str | None,

@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from meshgov.commands import EXIT_FINDINGS, EXIT_OK
 from meshgov.core.catalog import Catalog
 from meshgov.core.errors import MeshgovError
 
 Echo = Callable[..., None]
-EXIT_OK = 0
 
 
 def list_command(*, catalog: Catalog, show_params: bool, fmt: str, echo: Echo) -> int:
@@ -91,4 +91,4 @@ def test_command(*, config_path: str | None, engine: str | None, opa_bin: str | 
     if ran:
         echo(f"rule cases: {'PASS' if not failed else 'FAIL'}: {ran - failed}/{ran}"
              + (f" ({failed} failed)" if failed else ""))
-    return max(rego, 1 if failed else 0)
+    return max(rego, EXIT_FINDINGS if failed else EXIT_OK)

@@ -235,10 +235,9 @@ def _with_domain(config: DomainConfig, domain: Mapping[str, Any]) -> DomainConfi
 
 
 def describe(f: Finding) -> str:
-    where = f.location.path or f.subject.ref
-    if f.location.line:
-        where += f":{f.location.line}" + (f":{f.location.column}" if f.location.column else "")
-    return f"{f.policy_id} at {where}: {f.message}"
+    from meshgov.report.sections import where  # noqa: PLC0415
+
+    return f"{f.policy_id} at {where(f)}: {f.message}"
 
 
 def with_case_params(policy: Any, catalog: Catalog, params: Mapping[str, Any]

@@ -32,10 +32,6 @@ class BaselineTrend:
     #: the previous run's counts: findings, blocking, waived, by_severity
     before: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
-    @property
-    def findings_before(self) -> int | None:
-        return _int(self.before.get("findings"))
-
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "started_at": self.started_at, "domain": self.domain,
                 "before": dict(self.before)}

@@ -13,10 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from meshgov.data import sqlscan
 from meshgov.data.runners.base import DataSourceError, RunnerEnv, TableSource, type_class_of_python
-
-#: backends whose common checks run as one statement (meshgov.data.sqlscan)
-SCANNED = frozenset({"postgresql", "sqlite"})
 
 
 def _url(binding: Mapping[str, Any], env: RunnerEnv) -> Any:
@@ -128,8 +126,6 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
 
     def scan(configs: Sequence[Mapping[str, Any]], _examples: int,
              _on_rows: Callable[[int], None]) -> dict[str, Any]:
-        from meshgov.data import sqlscan
-
         mine, _ = sqlscan.split(configs, columns, backend)
         if not mine:
             return {}
@@ -165,7 +161,7 @@ def open_source(table: str, binding: Mapping[str, Any], env: RunnerEnv) -> Table
         distinct=distinct,
         close=engine.dispose,
         sample=sample,
-        scan=scan if backend in SCANNED else None,
+        scan=scan if backend in sqlscan.BACKENDS else None,
         gx_batch=gx_batch,
     )
 
