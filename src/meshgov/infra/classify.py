@@ -65,6 +65,18 @@ def _head(path: Path) -> bytes:
 HCL_TYPES = frozenset({"terraform_hcl", "terraform_vars"})
 
 
+def module_dir_of(path: Path) -> Path | None:
+    """The Terraform module a ``.tf`` / ``.tfvars`` file belongs to: its own directory when it
+    holds ``.tf`` files, else (a var file in ``envs/``) the directory above when that does;
+    None when neither does."""
+    here = path.parent
+    if any(here.glob("*.tf")):
+        return here
+    if path.suffix == ".tfvars" and any(here.parent.glob("*.tf")):
+        return here.parent
+    return None
+
+
 def classify(path: Path) -> str | None:
     name = path.name.lower()
     if name.endswith(".tf"):
@@ -72,10 +84,7 @@ def classify(path: Path) -> str | None:
     if name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
         return "terraform_vars"
     if name.endswith(".tfvars"):  # a -var-file of the module beside it or above it (envs/)
-        here = path.parent
-        if any(here.glob("*.tf")) or any(here.parent.glob("*.tf")):
-            return "terraform_vars"
-        return None
+        return "terraform_vars" if module_dir_of(path) is not None else None
     if name in BUNDLE_NAMES:
         return "databricks_bundle"
     if name.endswith((".yml", ".yaml")):

@@ -36,6 +36,7 @@ from typing import Any
 
 from meshgov.core.discovery import InputFile
 from meshgov.core.textio import UnreadableText, read_text
+from meshgov.infra.classify import module_dir_of
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.normalize.terraform import TF_TYPES, resources_of
 from meshgov.infra.normalize.defaults import with_defaults
@@ -528,12 +529,8 @@ def module_dirs(paths: Sequence[Path]) -> list[Path]:
 
 
 def _module_dir_of(path: Path) -> Path:
-    """A file's module directory: its own, or for a var file in a directory without ``.tf``
-    files (``envs/prod.tfvars``), the module above it."""
-    here = path.parent
-    if path.suffix == ".tfvars" and not any(here.glob("*.tf")) and any(here.parent.glob("*.tf")):
-        return here.parent
-    return here
+    """A file's module directory (classify.module_dir_of), else its own directory."""
+    return module_dir_of(path) or path.parent
 
 
 def load_sources(inputs: Sequence[InputFile]
@@ -548,7 +545,7 @@ def load_sources(inputs: Sequence[InputFile]
     for directory in module_dirs([i.path for i in inputs]):
         first = by_dir[directory]
         rel = PurePosixPath(first.rel).parent
-        if _module_dir_of(first.path.resolve()) != first.path.resolve().parent:
+        if directory != first.path.resolve().parent:  # a var file in envs/: the module above
             rel = rel.parent
         shown = str(rel)
         part = load_module(directory, shown)
