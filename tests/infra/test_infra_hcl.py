@@ -260,7 +260,7 @@ def test_a_cached_parse_is_the_parse(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("MESHGOV_CACHE_DIR", str(tmp_path))
     cold = [_parse(f, f.name).data for f in files]
     entries = sorted(tmp_path.glob("hcl2*/*.json"))
-    assert {e.parent.name for e in entries} == {"hcl2", "hcl2-block"}  # tfvars whole, .tf by block
+    assert {e.parent.name for e in entries} == {"hcl2", "hcl2-blocks"}  # files; .tf blocks
     warm = [_parse(f, f.name).data for f in files]
     for e in entries:
         e.write_text("{not json")
@@ -414,3 +414,25 @@ def test_var_files_are_evaluated_as_their_own_plans(tmp_path: Path, run_cli: Any
     code, out, _ = run_cli("check", "envs/prod.tfvars", "--kinds", "infra", "-f", "json")
     bad = [f for f in json.loads(out)["findings"] if f["policy_id"] == "MG-INPUT"]
     assert code == 1 and bad and bad[0]["location"]["path"] == "envs/prod.tfvars"
+
+
+def test_a_changed_tf_file_parses_only_its_changed_blocks(tmp_path, monkeypatch) -> None:
+    from meshgov.infra.normalize import hcl
+
+    monkeypatch.setenv("MESHGOV_CACHE_DIR", str(tmp_path / "cache"))
+    parsed: list[str] = []
+    real = hcl._hcl2_load
+    monkeypatch.setattr(hcl, "_hcl2_load", lambda text: parsed.append(text) or real(text))
+    blocks = [f'resource "databricks_sql_endpoint" "w{i}" {{\n  cluster_size = "Small"\n}}\n'
+              for i in range(4)]
+    tf = tmp_path / "main.tf"
+    tf.write_text("\n".join(blocks))
+    first = hcl._parse(tf, "main.tf").data
+    assert len(parsed) == 4  # cold: block by block (what the next edit reuses)
+    parsed.clear()
+    blocks[2] = blocks[2].replace("Small", "2X-Large")
+    tf.write_text("\n".join(blocks))
+    second = hcl._parse(tf, "main.tf").data
+    assert parsed == [blocks[2]]
+    monkeypatch.setenv("MESHGOV_NO_CACHE", "1")
+    assert second == hcl._parse(tf, "main.tf").data != first

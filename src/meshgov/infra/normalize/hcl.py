@@ -227,7 +227,7 @@ def _parse(path: Path, shown: str) -> ModuleFile:
     try:
         # an unchanged sibling of the changed file comes from the cache (python-hcl2's lark
         # parser is most of the HCL path's time)
-        data = _load_cached(text, path.suffix == ".tf")
+        data = _load_cached(text, path if path.suffix == ".tf" else None)
     except Exception as exc:  # noqa: BLE001 - lark raises many error types for bad HCL
         line = getattr(exc, "line", None)
         column = getattr(exc, "column", None)
@@ -238,31 +238,45 @@ def _parse(path: Path, shown: str) -> ModuleFile:
     return ModuleFile(path, shown, data if isinstance(data, Mapping) else {}, text)
 
 
-def _load_cached(text: str, blocks: bool) -> Any:
-    """python-hcl2's parse of the file: a ``.tf`` file block by block, each block from the cache
-    when it is unchanged (meshgov.infra.normalize.hclblocks), else the whole text."""
+def _load_cached(text: str, tf: Path | None) -> Any:
+    """python-hcl2's parse of the file: an unchanged file from the cache; a changed ``.tf``
+    file (``tf``) block by block, its unchanged blocks from the cache."""
     from meshgov.core.parsecache import cached, parser_identity  # noqa: PLC0415
 
     identity = parser_identity("hcl2")
     return cached("hcl2", identity, text,  # an unchanged file: one entry
-                  lambda: (_by_blocks(text, identity) if blocks else None) or _hcl2_load(text))
+                  lambda: (_by_blocks(text, tf, identity) if tf else None) or _hcl2_load(text))
 
 
-def _by_blocks(text: str, identity: str) -> Any:
-    """A changed ``.tf`` file's parse from its blocks, the unchanged ones from the cache; None
-    when it does not split, or a block alone does not parse (the whole file decides then)."""
-    from meshgov.core.parsecache import cached  # noqa: PLC0415
+def _by_blocks(text: str, path: Path, identity: str) -> Any:
+    """A changed ``.tf`` file's parse from its top-level blocks (meshgov.infra.normalize.
+    hclblocks): the blocks the file's last parse had come from it (one entry per file: block
+    text hash -> parse), the others are parsed; None when the file does not split, or a block
+    alone does not parse (the whole file decides then)."""
+    import hashlib  # noqa: PLC0415
+
+    from meshgov.core import parsecache  # noqa: PLC0415
     from meshgov.infra.normalize import hclblocks  # noqa: PLC0415
 
     chunks = hclblocks.split_blocks(text)
     if not chunks:
         return None
+    key = str(path.resolve())
+    known = parsecache.load("hcl2-blocks", identity, key)
+    known = known if isinstance(known, dict) else {}
+    parts, now = [], {}
     try:
-        return hclblocks.merge([(first, cached("hcl2-block", identity, chunk,
-                                               lambda c=chunk: _hcl2_load(c)))
-                                for first, chunk in chunks])
+        for first, chunk in chunks:
+            digest = hashlib.sha256(chunk.encode("utf-8", "surrogatepass")).hexdigest()
+            data = known[digest] if digest in known else _hcl2_load(chunk)
+            now[digest] = data
+            parts.append((first, data))
     except Exception:  # noqa: BLE001 - a block alone does not parse: the file decides
         return None
+    merged = hclblocks.merge(parts)
+    if merged is not None:
+        parsecache.store("hcl2-blocks", identity, key, now)
+    return merged
 
 
 def _hcl2_load(text: str) -> Any:
