@@ -136,30 +136,6 @@ def test_an_object_the_evaluators_choke_on_fails_only_its_workspace(tmp_path: Pa
     assert ws["sales-prod"]["status"] == ws["hr-prod"]["status"] == "ok"
 
 
-def test_frozen_heap_restores_the_collector() -> None:
-    import gc
-
-    from meshgov.audit.heap import FrozenHeap
-
-    assert gc.get_freeze_count() == 0
-    with FrozenHeap() as heap:
-        kept = [{"finding": i} for i in range(1000)]
-        heap.settle()
-        assert gc.get_freeze_count() >= len(kept)
-    assert gc.get_freeze_count() == 0  # unfrozen: collectable again
-    gc.freeze()  # someone else's permanent generation is left alone
-    try:
-        before = gc.get_freeze_count()
-        with FrozenHeap() as heap:
-            assert not heap.owned
-            more = [{"x": i} for i in range(1000)]
-            heap.settle()
-            assert gc.get_freeze_count() < before + len(more)  # nothing frozen by us
-        assert gc.get_freeze_count() > 0  # and not unfrozen either
-    finally:
-        gc.unfreeze()
-
-
 def test_an_encoded_object_line_is_the_same_bytes(tmp_path: Path) -> None:
     from meshgov.audit.redact import redact_encoded
     from meshgov.audit.snapshot import SnapshotWriter

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from meshgov.code.evaluator import BATCH, MIN_INPUTS_PER_JOB, batches, plan_parts
+from meshgov.code.evaluator import MIN_INPUTS_PER_JOB, runs_anywhere
+from meshgov.core import executor
 from meshgov.core.discovery import InputFile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,21 +81,12 @@ def _inp(name: str, type_: str) -> InputFile:
     return InputFile(path=Path(name), rel=name, type=type_, kind="code")
 
 
-def test_plan_parts_keeps_property_files_in_the_calling_process() -> None:
+def test_property_files_are_checked_in_the_calling_process_in_order() -> None:
     inputs = [_inp("a.sql", "sql"), _inp("schema.yml", "dbt_schema"), _inp("m.sql", "dbt_model"),
               _inp("b.sql", "sql"), _inp("dbt_project.yml", "dbt_project"), _inp("c.sql", "sql")]
-    parts = plan_parts(inputs, 2)
-    assert parts == [[0, 1, 3, 4], [2, 5]]
-    assert sorted(i for p in parts for i in p) == list(range(len(inputs)))
-    assert plan_parts(inputs, 1) == [list(range(len(inputs)))]
-
-
-def test_batches_group_consecutive_sql_and_models_only() -> None:
-    inputs = ([_inp(f"m{i}.sql", "dbt_model") for i in range(5)] + [_inp("schema.yml", "dbt_schema")]
-              + [_inp(f"n{i}.sql", "dbt_model") for i in range(BATCH + 2)]
-              + [_inp("dbt_project.yml", "dbt_project"), _inp("a.sql", "sql"), _inp("b.sql", "sql")])
-    got = batches(list(range(len(inputs))), inputs)
-    assert [i for b in got for i in b] == list(range(len(inputs)))  # every input, in order
-    assert got == [[0, 1, 2, 3, 4], [5], list(range(6, 6 + BATCH)), [BATCH + 6, BATCH + 7],
-                   [BATCH + 8], [BATCH + 9, BATCH + 10]]
-    assert batches([2, 0], inputs) == [[2, 0]]  # a part's order is kept
+    assert [runs_anywhere(i) for i in inputs] == [True, False, True, True, False, True]
+    work: executor.Work[int, None] = executor.Work(
+        items=len(inputs), run=lambda idx: list(idx), alone=lambda i: not runs_anywhere(inputs[i]))
+    if executor.can_fork():
+        assert executor.plan(work, 2).parts == ((0, 1, 3, 4), (2, 5))
+    assert executor.plan(work, 1).parts == (tuple(range(len(inputs))),)

@@ -70,7 +70,7 @@ RUN_BOUNDED = """
 import time
 import pytest
 from meshgov.core.bounded import BudgetError, run_bounded
-from meshgov.core.forkjoin import can_fork
+from meshgov.core.executor import can_fork
 
 assert can_fork()
 assert run_bounded(lambda: 6 * 7, seconds=5, memory_bytes=None) == 42

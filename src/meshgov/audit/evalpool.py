@@ -22,11 +22,11 @@ from typing import Any
 
 from meshgov.audit.config import WorkspaceRef
 from meshgov.audit.evaluate import WorkspaceResult, evaluate_workspace
-from meshgov.audit.heap import settle_worker
 from meshgov.audit.redact import scrub
 from meshgov.audit.snapshot import read_snapshot
 from meshgov.core.context import EvalContext
 from meshgov.core.errors import MeshgovError
+from meshgov.core.executor import MAX_AUTO_JOBS, available_cpus, settle_worker
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def evaluate_file(path: Path, ctx: EvalContext) -> WorkspaceEval:
 
 
 def evaluate_in_worker(path: Path, ctx: EvalContext) -> WorkspaceEval:
-    """:func:`evaluate_file` in a worker process (see :func:`meshgov.audit.heap.settle_worker`)."""
+    """:func:`evaluate_file` in a worker process (see :func:`meshgov.core.executor.settle_worker`)."""
     try:
         return evaluate_file(path, ctx)
     finally:
@@ -72,14 +72,13 @@ def evaluate_in_worker(path: Path, ctx: EvalContext) -> WorkspaceEval:
 
 def default_workers(workspaces: int) -> int:
     """Worker processes: one per CPU (at most 4), none for a single workspace or a single CPU."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cpus = cpus or 1
+    cpus = available_cpus()
     if cpus < 2 or workspaces < 2:
         return 0
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if main_file and not Path(main_file).exists():  # `python -` / REPL: spawn cannot re-import
         return 0
-    return min(cpus, 4, workspaces)
+    return min(cpus, MAX_AUTO_JOBS, workspaces)
 
 
 def choose_workers(eval_workers: int | None, jobs: int | None, workspaces: int) -> int:

@@ -23,7 +23,6 @@ from typing import Any
 from meshgov.audit.config import AuditConfig, CrawlSettings, WorkspaceRef, load_audit_config
 from meshgov.audit.crawl import crawl_records
 from meshgov.audit.evalpool import Pending, SnapshotEvaluator, WorkspaceEval, choose_workers
-from meshgov.audit.heap import FrozenHeap
 from meshgov.audit.policies import AUDIT_POLICIES, workspace_failed
 from meshgov.audit.progress import AuditProgress, ProgressCallback
 from meshgov.audit.redact import scrub
@@ -53,6 +52,7 @@ from meshgov.core.catalog import load_catalog
 from meshgov.core.config import DomainConfig
 from meshgov.core.context import EvalContext, RunOptions
 from meshgov.core.errors import UsageError
+from meshgov.core.executor import FrozenHeap
 from meshgov.core.model import Finding, Policy, Report
 from meshgov.core.sections import Scorecard, WorkspaceStatus
 

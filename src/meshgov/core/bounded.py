@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from meshgov.core.forkjoin import can_fork, result_payload
+from meshgov.core.executor import can_fork, result_payload
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from meshgov.core import builtin
 from meshgov.core.context import EvalContext, EvalResult
 from meshgov.core.discovery import InputFile
 from meshgov.core.errors import EngineError
-from meshgov.core.forkjoin import fork_map, in_item_order, plan_jobs, stripes
+from meshgov.core.executor import Work, execute, plan
 from meshgov.core.model import Finding, Location, Policy, Severity, Subject, fingerprint
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.classify import HCL_TYPES
@@ -138,7 +138,7 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
     """Evaluate the infra policies of ``ctx.catalog`` on the resources (one evaluation each).
 
     Large inputs on an embedded engine are split into stripes evaluated in forked processes
-    (``ctx.options.jobs``; see :mod:`meshgov.core.forkjoin`); findings come back in resource
+    (``ctx.options.jobs``; see :mod:`meshgov.core.executor`); findings come back in resource
     order whatever the split. Raises :class:`EngineError` when the engine cannot evaluate (Rego
     error, OPA down/slow/5xx).
     """
@@ -155,26 +155,27 @@ def evaluate_resources(resources: Sequence[Resource], ctx: EvalContext) -> EvalR
     types = {r.type for r in resources}
     entries = {t: f"data.{ENTRY_PACKAGE}.{pack.entry_for(t)}" for t in types}
     expected = {t: frozenset(i.policy_id for i in entry_items(pack, pack.entry_for(t))) for t in types}
-    jobs = (plan_jobs(ctx.options.jobs, len(resources), MIN_RESOURCES_PER_JOB)
-            if engine.name in EMBEDDED else 1)
-    parts = stripes(len(resources), jobs)
 
-    def evaluate_part(i: int) -> list[list[Finding]]:
-        chosen = [resources[k] for k in parts[i]]
+    def evaluate_some(indexes: Sequence[int]) -> list[list[Finding]]:
+        chosen = [resources[k] for k in indexes]
         values = engine.evaluate([entries[r.type] for r in chosen], [r.to_input() for r in chosen])
         return [to_findings(res, value, by_id, domain, expected[res.type])
                 for res, value in zip(chosen, values)]
 
+    work: Work[list[Finding], None] = Work(items=len(resources), run=evaluate_some,
+                                           min_per_job=MIN_RESOURCES_PER_JOB)
+    # only an embedded engine is forked with the process (an OPA server is one process)
+    planned = plan(work, ctx.options.jobs if engine.name in EMBEDDED else 1)
     ctx.progress(f"infra: evaluating {len(resources)} resources with {engine.name}"
-                 + (f" in {jobs} processes" if jobs > 1 else ""))
+                 + (f" in {planned.processes} processes" if planned.processes > 1 else ""))
     try:
         if ctx.catalog.local_rego_files and engine.name in EMBEDDED:
-            per_part = _bounded(lambda: fork_map(evaluate_part, jobs), ctx)
+            done = _bounded(lambda: execute(work, planned), ctx)
         else:
-            per_part = fork_map(evaluate_part, jobs)
+            done = execute(work, planned)
     finally:
         engine.close()
-    findings = tuple(f for fs in in_item_order(parts, per_part) for f in fs)
+    findings = tuple(f for fs in done.results for f in fs)
     return EvalResult(findings=findings, inputs=len(resources), engine=engine.name)
 
 
