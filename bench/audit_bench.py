@@ -49,7 +49,8 @@ def child(args: argparse.Namespace) -> None:
         resume=False)
     seconds = time.perf_counter() - t0
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    failed = [w["name"] for w in report.extras.get("workspaces", []) if w["status"] != "ok"]
+    # the report's JSON shape is the contract (the Python objects changed between revisions)
+    failed = [w["name"] for w in report.to_dict().get("workspaces", []) if w["status"] != "ok"]
     by_policy: dict[str, int] = {}
     for f in report.findings:
         by_policy[f.policy_id] = by_policy.get(f.policy_id, 0) + 1

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def machine() -> dict[str, str]:
@@ -32,3 +35,12 @@ def describe(m: dict[str, str] | None = None) -> str:
     m = m or machine()
     return (f"{m['nproc']} CPUs ({m['cpu']}), {m['ram']} RAM, Python {m['python']}, "
             f"load average {m['load']}")
+
+
+def revision_tree(rev: str, dest: Path) -> Path:
+    """Extract src/, rego/, checks/ and bench/ of git revision ``rev`` into ``dest`` (a
+    baseline to time side by side: run it with ``PYTHONPATH=dest/src``)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src", "rego", "checks", "bench"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest

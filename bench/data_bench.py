@@ -155,7 +155,7 @@ def meshgov_runner(root: Path, binding: dict[str, Any], examples: int,
                    ) -> Callable[[], dict[str, int]]:
     """validate_bindings with ``rules`` (default RULES) on the table; -> unexpected counts."""
     rules = RULES if rules is None else rules
-    from conftest import data_policy, make_context
+    from data_helpers import data_policy, make_context
 
     from meshgov.data.evaluator import validate_bindings
 

@@ -110,14 +110,6 @@ def time_eval(engine: str, resources: list, runs: int, jobs: int | None = 1,
     return statistics.median(walls), statistics.median(cpus), findings
 
 
-def baseline_tree(rev: str, dest: Path) -> Path:
-    """Extract src/, rego/, checks/ and bench/ of git revision ``rev`` into ``dest``."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src", "rego", "checks", "bench"],
-                             capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest
-
-
 def time_eval_in(tree: Path, engine: str, n: int, runs: int) -> tuple[float, float, int]:
     """``time_eval`` of the code and pack in ``tree`` (a baseline), in a child process."""
     code = ("import json, sys; sys.path[:0] = [sys.argv[1] + '/src', sys.argv[1] + '/bench']\n"
@@ -169,7 +161,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         opa = stack.enter_context(opa_peers.opa_server()) if "opa" in args.engines.split(",") else None
-        run(args, baseline_tree(args.baseline, Path(tmp)) if args.baseline else None, opa)
+        run(args, benchlib.revision_tree(args.baseline, Path(tmp)) if args.baseline else None, opa)
 
 
 def run(args: argparse.Namespace, baseline: Path | None,  # noqa: C901

@@ -22,6 +22,7 @@ BENCHES: tuple[tuple[str, list[str], list[str]], ...] = (
     ("infra_bench.py", ["--engines", "regorus,regopy,opa,conftest"], ["--sizes", "100,1000", "--runs", "1"]),
     ("hcl_bench.py", [], ["--resources", "100", "--runs", "1"]),
     ("data_bench.py", [], ["--rows", "20000", "--runs", "1", "--backends", "files,sqlite"]),
+    ("data_files_bench.py", ["--postgres"], ["--rows", "20000", "--runs", "1"]),
     ("audit_bench.py", [], ["--workspaces", "2", "--objects", "200", "--runs", "1", "--rss"]),
 )
 
