@@ -351,7 +351,8 @@ def policy_show(policy_id: str, config_path: str | None) -> int:
 
 @policy.command("test", epilog="\b\nExamples:\n  meshgov policy test\n  meshgov policy test --engine regorus\n"
                 "  meshgov policy test --engine opa --opa-bin ~/.cache/meshgov/tools/opa-v1.22.4/opa\n"
-                "  meshgov policy test -c meshgov.yaml -v   # every case and test, passing ones too")
+                "  meshgov policy test -c meshgov.yaml -v   # every case and test, passing ones too\n"
+                "  meshgov policy test --data-db sqlite --data-db postgresql://ci@127.0.0.1/cases")
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False))
 @click.option("--engine", type=click.Choice(["regopy", "regorus", "opa"]), default=None,
               help="Engine to run the tests in: an embedded one (default: the default engine) "
@@ -359,14 +360,19 @@ def policy_show(policy_id: str, config_path: str | None) -> int:
 @click.option("--opa-bin", metavar="PATH", envvar="MESHGOV_OPA_BIN",
               help="The opa binary (default: opa on PATH). When one is found, the pack and the "
                    "domain's Rego are also checked with `opa check --strict` (env MESHGOV_OPA_BIN).")
+@click.option("--data-db", "data_dbs", multiple=True, metavar="URL",
+              help="Also run every data case with its tables created in this database (a "
+                   "SQLAlchemy URL, or `sqlite` for a temporary SQLite file; tables are named "
+                   "mg_case_* and dropped after each case). Repeatable.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every test, not only failures.")
-def policy_test(config_path: str | None, engine: str | None, opa_bin: str | None, verbose: bool) -> int:
+def policy_test(config_path: str | None, engine: str | None, opa_bin: str | None,
+                data_dbs: tuple[str, ...], verbose: bool) -> int:
     """Run the rule cases of the packs in force (*.cases.yaml: inputs of any kind and the
     findings they must give) and their Rego unit tests (test_* rules in *_test.rego, like
     `opa test`). Exit 1 when one fails."""
     return int(_lazy("meshgov.commands.policy:test_command")(
         config_path=config_path, engine=engine, opa_bin=opa_bin, verbose=verbose,
-        echo=click.echo))
+        echo=click.echo, data_dbs=data_dbs))
 
 
 @cli.group()

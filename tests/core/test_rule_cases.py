@@ -70,9 +70,12 @@ def test_a_policy_not_in_force_is_reported_not_skipped(run_cli, monkeypatch,
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("cases: []\n", "needs `policy: ID` and a `cases:` list"),
+    ("cases: []\n", "needs `policy:` (an id, or a policy written inline with its `id`)"),
+    ("policy: {kind: data, rule: not_null}\ncases: []\n", "needs `policy:`"),
+    ("policy: {id: X-1, rule: max_size}\ncases: []\n", ":1: a policy written inline is `kind: code`"),
     ("policy: P\ncases:\n  - name: two inputs\n    sql: SELECT 1\n    table: {rows: []}\n"
-     "    expect: []\n", ":3: a case needs exactly one input of sql, resource, table"),
+     "    expect: []\n", ":3: a case needs exactly one input of sql, resource, table, tables"),
+    ("policy: P\nsql: SELECT 1\ntable: {rows: []}\ncases: []\n", ":1: a file gives at most one input"),
     ("policy: P\ncases:\n  - name: no expect\n    sql: SELECT 1\n",
      ":3: `expect:` is a list of expected findings"),
     ("policy: P\ncases: [\n", "not a readable case file"),
@@ -86,6 +89,65 @@ def test_malformed_case_files_name_the_file_and_line(tmp_path: Path, text: str,
     assert message in str(err.value)
 
 
+INLINE = """\
+# a rule tried before any pack holds it: the policy is written here
+policy: {id: TRY-1, kind: data, rule: between, tables: [t_prod.s.T], column: n}
+table: {columns: {n: INTEGER}, rows: [[1], [5], [11]]}
+cases:
+  - name: above the maximum
+    params: {max: 10}
+    expect: [{policy: TRY-1, unexpected_count: 1}]
+  - name: within
+    params: {min: 1, max: 11}
+    expect: []
+  - name: a parameter the rule does not know is an error of the case, not a pass
+    params: {maximum: 10}
+    expect: []
+  - name: its own input
+    params: {max: 10}
+    table: {columns: [n], rows: [[1], [20], [30]]}
+    expect: [{unexpected_count: 2}]
+  - name: a column that does not exist is MG-INPUT, not a pass
+    params: {column: m, max: 10}
+    expect: [{policy: MG-INPUT, message: does not exist}]
+"""
+
+
+def test_an_inline_policy_is_validated_with_each_case_s_params(tmp_path: Path) -> None:
+    from meshgov.core.cases import run_case_file
+    from meshgov.core.catalog import Catalog
+    from meshgov.core.config import DomainConfig
+
+    path = tmp_path / "try.cases.yaml"
+    path.write_text(INLINE)
+    cf = load_case_file(path)
+    assert cf.policy == "TRY-1" and cf.inline is not None
+    assert [c.input for c in cf.cases] == ["table"] * 5  # the file's input, or the case's own
+    got = run_case_file(cf, DomainConfig(root=tmp_path), Catalog(policies={}))
+    assert [r.passed for r in got] == [True, True, False, True, True], [
+        (r.error, r.missing, r.extra) for r in got]
+    assert "maximum" in (got[2].error or "") and "unknown parameter" in (got[2].error or "")
+    assert f"{path}:11" in (got[2].error or "")  # the case's line
+    sqlite = run_case_file(cf, DomainConfig(root=tmp_path), Catalog(policies={}),
+                           settings={"table": {"db": "sqlite"}})
+    assert [r.passed for r in sqlite] == [True, True, False, True, True]
+    assert {f.location.path for r in sqlite for f in r.found} != \
+        {f.location.path for r in got for f in r.found}  # a table there, not a file
+
+
+def test_data_cases_run_again_in_each_database_given(run_cli, monkeypatch,
+                                                     tmp_path: Path) -> None:
+    hr = _copy_hr(tmp_path)
+    monkeypatch.chdir(hr)
+    code, out, _ = run_cli("policy", "test", "-v", "--data-db", "sqlite")
+    assert code == 0, out
+    assert "rule cases: PASS: 12/12" in out  # 9, and the 3 data cases again
+    assert "MG-D-001 zero and negative numbers fail, counted [sqlite]: PASS" in out
+    assert "MG-C-002 a star in a view fails at its position [sqlite]" not in out
+    code, out, err = run_cli("policy", "test", "--data-db", "no url at all")
+    assert code == 2 and "--data-db 'no url at all': not a database URL" in out + err
+
+
 def test_expected_findings_match_distinct_findings() -> None:
     def f(line: int, **evidence: object) -> Finding:
         return Finding("P", "code", "error", "m", Subject("sql", "a.sql", None),
@@ -97,6 +159,8 @@ def test_expected_findings_match_distinct_findings() -> None:
     assert missing == () and extra == (two[1],)
     missing, extra = compare([{"line": 1}, {"line": 1, "col": 1}, {"field": "x"}], [f(1, field="x")])
     assert len(missing) == 2 and extra == ()
+    assert compare([{"policy": "P"}], [f(1)]) == ((), ())
+    assert compare([{"policy": "MG-INPUT"}], [f(1)])[0] == ({"policy": "MG-INPUT"},)
 
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -106,8 +170,9 @@ _VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
     lambda inner: st.one_of(st.lists(inner, max_size=3),
                             st.dictionaries(st.sampled_from(
-                                ["policy", "cases", "name", "sql", "resource", "table", "expect",
-                                 "params", "domain", "x"]), inner, max_size=4)),
+                                ["policy", "cases", "name", "sql", "resource", "table", "tables",
+                                 "expect", "params", "domain", "id", "kind", "x"]), inner,
+                                max_size=4)),
     max_leaves=12)
 
 
@@ -125,4 +190,5 @@ def test_any_case_file_loads_or_is_a_usage_error(tmp_path_factory, doc, raw) -> 
         except UsageError as exc:
             assert str(path) in str(exc)
         else:
-            assert cf.policy and all(c.input in ("sql", "resource", "table") for c in cf.cases)
+            assert cf.policy and all(c.input in ("sql", "resource", "table", "tables")
+                                     for c in cf.cases)

@@ -3,7 +3,7 @@
 Semantics are proven, not assumed: every compiled expression runs in local Spark over the same
 data the compiled GX suite validates (GX's Spark engine, through meshgov's data evaluator), and
 the failing-row counts must be GX's unexpected counts - NULLs and `where` conditions included.
-The data are the rule case files (tests/data/cases) and hypothesis-generated tables.
+The data are the rule case files (tests/data/rules) and hypothesis-generated tables.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from meshgov.data.compile import compile_catalog
 from meshgov.data.pipeline import NOT_ROW_LEVEL, expression_for, parse_actions, row_constraints
 
-CASES_DIR = Path(__file__).parent / "cases"
+CASES_DIR = Path(__file__).parent / "rules"
 ROW_RULES = ("between", "in_set", "matches_regex", "max_length", "non_negative", "not_null",
              "pii_masked", "positive")
 SPARK_TYPES = {"INTEGER": "BIGINT", "REAL": "DOUBLE", "TEXT": "STRING", "TIMESTAMP": "TIMESTAMP"}
@@ -97,9 +97,9 @@ def _case_inputs() -> list[tuple[str, dict, list[tuple[str, dict]]]]:
     out = []
     for rule in ROW_RULES:
         spec = yaml.safe_load((CASES_DIR / f"{rule}.yaml").read_text())
-        cases = [(c["name"], c["policy"]) for c in spec["cases"]
-                 if "mostly" not in c["policy"] and "not_checked" not in c]
-        out.append((rule, spec, cases))
+        cases = [(c["name"], c["params"]) for c in spec["cases"] if "mostly" not in c["params"]
+                 and not any(e.get("policy") == "MG-INPUT" for e in c["expect"])]
+        out.append((rule, spec["table"], cases))
     return out
 
 

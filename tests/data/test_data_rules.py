@@ -1,100 +1,47 @@
-"""Rule behaviour as data: tests/data/cases/<rule>.yaml (rows, policies, expected unexpected counts).
+"""Rule behaviour as data: every case of tests/data/rules/<rule>.yaml, run by the public
+rule-case runner (meshgov.core.cases, what `meshgov policy test` runs) on a CSV file, on
+SQLite and on the real PostgreSQL server (`--data-db`): the same findings everywhere.
 
-Each case runs on a CSV file (pandas), SQLite and the real PostgreSQL server.
+Each file writes its policy inline (``{id: T-001, kind: data, rule: <rule>, tables: [...]}``);
+a case gives the rule's parameters and the findings expected: ``unexpected_count``, an
+MG-INPUT finding for what cannot be checked, ``examples_withheld`` for PII.
 """
 
 from __future__ import annotations
 
-import csv
-import sqlite3
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from data_helpers import data_policy, make_context
 
+from meshgov.core.cases import CaseResult, describe, load_case_file, run_case_file
+from meshgov.core.catalog import Catalog
+from meshgov.core.config import DomainConfig
 from meshgov.data.vocabulary import RULES
 
-CASES_DIR = Path(__file__).parent / "cases"
+CASES_DIR = Path(__file__).parent / "rules"
 CASE_FILES = sorted(CASES_DIR.glob("*.yaml"))
-PG_TYPES = {"INTEGER": "integer", "REAL": "double precision", "TEXT": "text",
-            "TIMESTAMP": "timestamp"}
-TABLE, REF = "t_prod.s.T", "ref.s.REF"
-
-
-def _load() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    out = []
-    for f in CASE_FILES:
-        spec = yaml.safe_load(f.read_text())
-        for case in spec["cases"]:
-            out.append((f"{f.stem}:{case['name']}", spec, case))
-    return out
-
-
-CASES = _load()
+CATALOG = Catalog(policies={}, params={"data.max_unexpected_examples": 5})
 
 
 def test_every_rule_has_a_case_file() -> None:
-    covered = {yaml.safe_load(f.read_text())["rule"] for f in CASE_FILES}
+    covered = {load_case_file(f).inline["rule"] for f in CASE_FILES}  # type: ignore[index]
     assert covered == set(RULES)
 
 
-def _write_csv(path: Path, columns: dict[str, str], rows: list[list[Any]]) -> None:
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(list(columns))
-        for r in rows:
-            w.writerow(["" if v is None else v for v in r])
+@lru_cache(maxsize=None)
+def _results(path: Path, db: str | None) -> tuple[CaseResult, ...]:
+    settings = None if db is None else {"table": {"db": db}, "tables": {"db": db}}
+    config = DomainConfig(root=CASES_DIR)
+    return tuple(run_case_file(load_case_file(path), config, CATALOG, settings=settings))
 
 
-def _write_sqlite(db: Path, table: str, columns: dict[str, str], rows: list[list[Any]]) -> None:
-    con = sqlite3.connect(db)
-    cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-    con.execute(f'CREATE TABLE "{table}" ({cols})')
-    con.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(columns))})', rows)
-    con.commit()
-    con.close()
-
-
-def _write_pg(url: str, table: str, columns: dict[str, str], rows: list[list[Any]]) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}"'))
-        cols = ", ".join(f'"{c}" {PG_TYPES[t]}' for c, t in columns.items())
-        conn.execute(sa.text(f'CREATE TABLE "{table}" ({cols})'))
-        names = [f"p{i}" for i in range(len(columns))]
-        stmt = sa.text(f'INSERT INTO "{table}" VALUES ({", ".join(":" + n for n in names)})')
-        conn.execute(stmt, [dict(zip(names, r)) for r in rows])
-    engine.dispose()
-
-
-def _bindings(backend: str, tmp: Path, spec: dict[str, Any], request: Any) -> dict[str, dict]:
-    tables = {"T": (spec["columns"], spec["rows"])}
-    if "ref_columns" in spec:
-        tables["REF"] = (spec["ref_columns"], spec["ref_rows"])
-    out: dict[str, dict] = {}
-    if backend == "files":
-        for name, (cols, rows) in tables.items():
-            _write_csv(tmp / f"{name}.csv", cols, rows)
-        out = {TABLE: {"path": "T.csv"}, REF: {"path": "REF.csv"}}
-    elif backend == "sqlite":
-        db = tmp / "db.sqlite"
-        for name, (cols, rows) in tables.items():
-            _write_sqlite(db, name, cols, rows)
-        out = {TABLE: {"url": "sqlite:///db.sqlite", "table": "T"},
-               REF: {"url": "sqlite:///db.sqlite", "table": "REF"}}
-    else:
-        server = request.getfixturevalue("pg_server")
-        suffix = tmp.name.replace("-", "_").lower()[-40:]
-        for name, (cols, rows) in tables.items():
-            _write_pg(server.url, f"{name}_{suffix}", cols, rows)
-        out = {TABLE: {"url": server.url, "table": f"T_{suffix}"},
-               REF: {"url": server.url, "table": f"REF_{suffix}"}}
-    if "ref_columns" not in spec:
-        out.pop(REF)
+def _params() -> list[Any]:
+    out = []
+    for f in CASE_FILES:
+        for i, case in enumerate(load_case_file(f).cases):
+            out.append(pytest.param(f, i, id=f"{f.stem}:{case.name}"))
     return out
 
 
@@ -106,28 +53,16 @@ BACKENDS = [
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("name", "spec", "case"), CASES, ids=[c[0] for c in CASES])
-def test_rule_case(backend: str, name: str, spec: dict, case: dict, tmp_path: Path,
-                   request: Any) -> None:
-    from meshgov.data.evaluator import validate_bindings
-
-    bindings = _bindings(backend, tmp_path, spec, request)
-    policy = data_policy("T-001", spec["rule"], [TABLE], **case["policy"])
-    result = validate_bindings(bindings, make_context(tmp_path, bindings, [policy]))
-    findings = list(result.findings)
-    if "not_checked" in case:
-        assert [f.policy_id for f in findings] == ["MG-INPUT"], findings
-        assert case["not_checked"] in findings[0].message
-        assert findings[0].severity == "error"
-        return
-    if case.get("unexpected") is None and not case.get("fails"):
-        assert findings == [], [f.message for f in findings]
-        return
-    assert [f.policy_id for f in findings] == ["T-001"], [f.message for f in findings]
-    ev = findings[0].evidence
-    assert findings[0].subject.type == "table" and findings[0].subject.ref == TABLE
-    if case.get("unexpected") is not None:
-        assert ev["unexpected_count"] == case["unexpected"], ev
-        assert 0 < ev["unexpected_percent"] <= 100
-    if case.get("withheld"):
-        assert "examples" not in ev and ev["examples_withheld"] == "PII column"
+@pytest.mark.parametrize(("path", "index"), _params())
+def test_rule_case(backend: str, path: Path, index: int, request: Any) -> None:
+    db = {"files": None, "sqlite": "sqlite"}.get(backend) if backend != "postgres" else \
+        request.getfixturevalue("pg_server").url
+    result = _results(path, db)[index]
+    assert result.error is None, result.error
+    assert result.passed, (
+        [f"expected, not found: {dict(e)}" for e in result.missing]
+        + [f"found, not expected: {describe(f)}" for f in result.extra])
+    for f in result.found:  # what every data finding carries
+        assert f.subject.type == "table" and f.subject.ref == "t_prod.s.T"
+        if f.policy_id == "T-001" and "unexpected_count" in f.evidence:
+            assert 0 < f.evidence["unexpected_percent"] <= 100

@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshgov.core.catalog import Catalog
-from meshgov.core.cases import with_case_params
 from meshgov.core.config import DomainConfig
 from meshgov.core.model import Finding, Policy
 
 
 def run_case(value: Any, policy: Policy, config: DomainConfig, catalog: Catalog,
-             params: Mapping[str, Any]) -> list[Finding]:
+             settings: Mapping[str, Any]) -> list[Finding]:
     """The findings of ``policy`` on the SQL text, as a file of the domain (``path``, default
     ``models/case.sql``) would give them."""
     from meshgov.code.evaluator import check_document, parse_document
@@ -22,7 +21,6 @@ def run_case(value: Any, policy: Policy, config: DomainConfig, catalog: Catalog,
 
     text, path = (str(value.get("text", "")), str(value.get("path") or "models/case.sql")) \
         if isinstance(value, Mapping) else (str(value), "models/case.sql")
-    policy, catalog = with_case_params(policy, catalog, params)
     ctx = EvalContext(config=config, catalog=catalog)
     inp = InputFile(path=config.root / path, rel=path, type="sql", kind="code")
     loaded = parse_document(inp, text, config.domain)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from meshgov.commands import EXIT_FINDINGS, EXIT_OK
 from meshgov.core.catalog import Catalog
-from meshgov.core.errors import MeshgovError
+from meshgov.core.errors import MeshgovError, UsageError
 
 Echo = Callable[..., None]
 
@@ -77,8 +77,9 @@ def show_command(*, catalog: Catalog, policy_id: str, echo: Echo) -> int:
 
 
 def test_command(*, config_path: str | None, engine: str | None, opa_bin: str | None,
-                 verbose: bool, echo: Echo) -> int:
-    """The Rego unit tests, then the rule cases, of the packs in force: 1 when one fails."""
+                 verbose: bool, echo: Echo, data_dbs: Sequence[str] = ()) -> int:
+    """The Rego unit tests, then the rule cases, of the packs in force (the data cases again
+    in each of ``data_dbs``): 1 when one fails."""
     from meshgov.api import resolve_config  # noqa: PLC0415
     from meshgov.core.cases import cases_command  # noqa: PLC0415
     from meshgov.core.catalog import load_catalog  # noqa: PLC0415
@@ -87,8 +88,25 @@ def test_command(*, config_path: str | None, engine: str | None, opa_bin: str | 
     cfg = resolve_config([Path(".")], config_path)
     rego = rego_tests(catalog=load_catalog(cfg, ("infra",)), engine=engine, verbose=verbose,
                       echo=echo, opa_bin=opa_bin)
-    ran, failed = cases_command(config=cfg, catalog_for=load_catalog, verbose=verbose, echo=echo)
+    variants = [(f" [{_shown_db(db)}]", {"table": {"db": db}, "tables": {"db": db}})
+                for db in data_dbs]
+    ran, failed = cases_command(config=cfg, catalog_for=load_catalog, verbose=verbose, echo=echo,
+                                variants=variants)
     if ran:
         echo(f"rule cases: {'PASS' if not failed else 'FAIL'}: {ran - failed}/{ran}"
              + (f" ({failed} failed)" if failed else ""))
     return max(rego, EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _shown_db(db: str) -> str:
+    """A database URL as printed: its password hidden."""
+    if db == "sqlite":
+        return db
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+    try:
+        return str(make_url(db).render_as_string(hide_password=True))
+    except ArgumentError:
+        raise UsageError(f"--data-db {db!r}: not a database URL (e.g. sqlite, "
+                         "postgresql://user@host/db)") from None

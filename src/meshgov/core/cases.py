@@ -22,9 +22,16 @@ An expected finding matches a finding of the policy on every key it names: ``lin
 expected finding matches a distinct finding and no finding is left over (``expect: []``: the
 policy finds nothing); ``[line, column]`` is short for ``{line: .., column: ..}``, a string
 for ``{field: ..}`` (the attribute an infra finding names).
-``params:`` (file or case) override parameters (dotted names: the pack's; others: the
+``policy:`` may also be a policy written inline, as a policy file holds it (``{id, kind:
+code|data, rule, ...}``): each case's own ``params`` are merged into it and it is validated
+like a policy file's entry, so a rule can be tried before any pack holds it.
+An input at the top of the file (``table: {...}``) is the input of every case that gives
+none. ``params:`` (file or case) override parameters (dotted names: the pack's; others: the
 policy's own); ``domain:`` (file or case) says who runs the cases (meshgov.yaml keys).
-The runner knows no kind: each input key names the module that evaluates it (:data:`INPUTS`).
+``policy`` (an id: ``MG-INPUT`` for an input meshgov cannot read) is a key an expected
+finding can name too; without it, the policy's findings and MG-INPUT are matched.
+The runner knows no kind: each input key names the module that evaluates it (:data:`INPUTS`);
+``settings`` given per input key reach that module (e.g. the database data cases run in).
 """
 
 from __future__ import annotations
@@ -34,9 +41,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meshgov.core.errors import UsageError
+from meshgov.core.errors import MeshgovError, UsageError
 from meshgov.core.lazy import load
-from meshgov.core.model import Finding
+from meshgov.core.model import Finding, Policy
 
 if TYPE_CHECKING:
     from meshgov.core.catalog import Catalog
@@ -45,11 +52,13 @@ if TYPE_CHECKING:
 CASE_SUFFIXES = (".cases.yaml", ".cases.yml")
 
 #: input key of a case -> "module:function" evaluating it:
-#: (value, policy, config, catalog) -> the policy's findings
+#: (value, policy, config, catalog, settings) -> the policy's findings; the catalog holds the
+#: case's policy alone, with the case's params applied
 INPUTS: Mapping[str, str] = {
     "sql": "meshgov.code.cases:run_case",
     "resource": "meshgov.infra.cases:run_case",
     "table": "meshgov.data.cases:run_case",
+    "tables": "meshgov.data.cases:run_tables_case",
 }
 _LOCATION_KEYS = {"line": "line", "column": "column", "col": "column", "path": "path"}
 
@@ -69,9 +78,11 @@ class Case:
 @dataclass(frozen=True)
 class CaseFile:
     path: Path
-    policy: str
+    policy: str  # its id
     cases: tuple[Case, ...]
     domain: Mapping[str, Any] | None = field(default=None, hash=False)
+    #: the policy written in the file (a policy file's entry), instead of one of the packs'
+    inline: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,7 @@ class CaseResult:
     missing: tuple[Mapping[str, Any], ...] = ()  # expected findings not found
     extra: tuple[Finding, ...] = ()  # findings no expectation accounts for
     error: str | None = None  # the case could not run
+    found: tuple[Finding, ...] = ()  # every finding compared
 
     @property
     def passed(self) -> bool:
@@ -102,18 +114,30 @@ def load_case_file(path: Path) -> CaseFile:
         for i in range(len(doc["cases"])):
             pos = position(path, ["cases", i])
             lines[("cases", i)] = pos[0] if pos else 0
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("policy"), str) or \
-            not doc["policy"].strip() or not isinstance(doc.get("cases"), list):
-        raise UsageError(f"{path}:1: a case file needs `policy: ID` and a `cases:` list")
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("cases"), list) or \
+            _policy_id(doc.get("policy")) is None:
+        raise UsageError(f"{path}:1: a case file needs `policy:` (an id, or a policy written "
+                         "inline with its `id`) and a `cases:` list")
+    inline = doc["policy"] if isinstance(doc["policy"], Mapping) else None
+    if inline is not None and inline.get("kind") not in ("code", "data"):
+        raise UsageError(f"{path}:1: a policy written inline is `kind: code` or `kind: data` "
+                         "(infra policies are Rego: name one of the pack's by its id)")
     shared = doc.get("params") or {}
+    shared_inputs = {k: doc[k] for k in INPUTS if k in doc}
+    if len(shared_inputs) > 1:
+        raise UsageError(f"{path}:1: a file gives at most one input for all its cases")
     cases = []
     for i, raw in enumerate(doc["cases"]):
         where = f"{path}:{lines.get(('cases', i), 0)}"
         if not isinstance(raw, Mapping):
             raise UsageError(f"{where}: a case is a mapping with name, an input and expect")
         keys = [k for k in INPUTS if k in raw]
+        source: Mapping[str, Any] = raw
+        if not keys and len(shared_inputs) == 1:  # the file's input, for every case
+            keys, source = list(shared_inputs), shared_inputs
         if len(keys) != 1:
-            raise UsageError(f"{where}: a case needs exactly one input of {', '.join(INPUTS)}")
+            raise UsageError(f"{where}: a case needs exactly one input of {', '.join(INPUTS)} "
+                             "(its own, or the file's)")
         expect = raw.get("expect")
         if not isinstance(expect, list) or not all(_expected(e) is not None for e in expect):
             raise UsageError(f"{where}: `expect:` is a list of expected findings ([] for none): "
@@ -125,12 +149,19 @@ def load_case_file(path: Path) -> CaseFile:
         if domain is not None and not isinstance(domain, Mapping):
             raise UsageError(f"{where}: `domain:` is a mapping of meshgov.yaml keys")
         cases.append(Case(name=str(raw.get("name") or f"case {i + 1}"), input=keys[0],
-                          value=raw[keys[0]], expect=tuple(_expected(e) for e in expect),
+                          value=source[keys[0]], expect=tuple(_expected(e) for e in expect),
                           params={**shared, **params}, line=lines.get(("cases", i), 0),
                           domain=dict(domain) if domain is not None else None))
     domain = doc.get("domain")
-    return CaseFile(path=path, policy=doc["policy"], cases=tuple(cases),
-                    domain=dict(domain) if isinstance(domain, Mapping) else None)
+    return CaseFile(path=path, policy=_policy_id(doc["policy"]) or "", cases=tuple(cases),
+                    domain=dict(domain) if isinstance(domain, Mapping) else None,
+                    inline=dict(inline) if inline is not None else None)
+
+
+def _policy_id(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _expected(item: Any) -> dict[str, Any] | None:
@@ -167,6 +198,8 @@ def matches(expected: Mapping[str, Any], f: Finding) -> bool:
             got = f.subject.ref
         elif key == "severity":
             got = f.severity
+        elif key == "policy":
+            got = f.policy_id
         elif key == "message":
             if str(want) not in f.message:
                 return False
@@ -193,35 +226,66 @@ def compare(expect: Sequence[Mapping[str, Any]], findings: Sequence[Finding]
 
 
 def run_case_file(cf: CaseFile, config: DomainConfig, catalog: Catalog,
-                  catalog_for: Callable[[DomainConfig], Catalog] | None = None
-                  ) -> list[CaseResult]:
+                  catalog_for: Callable[[DomainConfig], Catalog] | None = None,
+                  settings: Mapping[str, Mapping[str, Any]] | None = None) -> list[CaseResult]:
     """Run every case of the file against its policy as the config's catalog defines it (or
-    the file's ``domain:``, merged over the config, through ``catalog_for``)."""
+    the file's ``domain:``, merged over the config, through ``catalog_for``). With
+    ``settings`` (per input key), only the cases of those inputs run, each given its key's."""
     if cf.domain is not None:
         config = _with_domain(config, cf.domain)
         if catalog_for is not None:
             catalog = catalog_for(config)
     out = []
     for case in cf.cases:
+        if settings is not None and case.input not in settings:
+            continue
         case_config, case_catalog = config, catalog
         if case.domain is not None and catalog_for is not None:
             case_config = _with_domain(config, case.domain)
             case_catalog = catalog_for(case_config)
-        policy = case_catalog.policies.get(cf.policy)
-        if policy is None:
+        try:
+            resolved = case_policy(cf, case, case_catalog)
+        except MeshgovError as exc:
+            out.append(CaseResult(cf.path, cf.policy, case, error=str(exc)))
+            continue
+        if resolved is None:
             out.append(CaseResult(cf.path, cf.policy, case,
                                   error=f"policy {cf.policy} is not in force here"))
             continue
+        policy, case_catalog = resolved
         try:
             run = load(INPUTS[case.input])
-            found = [f for f in run(case.value, policy, case_config, case_catalog, case.params)
+            found = [f for f in run(case.value, policy, case_config, case_catalog,
+                                    (settings or {}).get(case.input) or {})
                      if f.policy_id in (policy.id, "MG-INPUT")]
         except Exception as exc:  # noqa: BLE001 - one broken case must not hide the others
             out.append(CaseResult(cf.path, cf.policy, case, error=f"{type(exc).__name__}: {exc}"))
             continue
         missing, extra = compare(case.expect, found)
-        out.append(CaseResult(cf.path, cf.policy, case, missing=missing, extra=extra))
+        out.append(CaseResult(cf.path, cf.policy, case, missing=missing, extra=extra,
+                              found=tuple(found)))
     return out
+
+
+def case_policy(cf: CaseFile, case: Case, catalog: Catalog) -> tuple[Policy, Catalog] | None:
+    """The policy a case runs and the catalog it runs in (that policy alone, the case's
+    params applied: dotted names are catalog parameters, the others the policy's own); None
+    when the policy is not in force. An inline policy is validated with the case's own params
+    merged (ConfigError when they are wrong)."""
+    own = {k: v for k, v in case.params.items() if "." not in k}
+    shared = {k: v for k, v in case.params.items() if "." in k}
+    if cf.inline is not None:
+        from meshgov.core.catalog import policy_from_entry  # noqa: PLC0415
+
+        policy = policy_from_entry({**cf.inline, **own}, f"{cf.path}:{case.line}")
+    else:
+        found = catalog.policies.get(cf.policy)
+        if found is None:
+            return None
+        policy = replace(found, params={**found.params, **own}) if own else found
+    if shared:
+        catalog = replace(catalog, params={**catalog.params, **shared})
+    return policy, replace(catalog, policies={policy.id: policy})
 
 
 def _with_domain(config: DomainConfig, domain: Mapping[str, Any]) -> DomainConfig:
@@ -240,19 +304,6 @@ def describe(f: Finding) -> str:
     return f"{f.policy_id} at {where(f)}: {f.message}"
 
 
-def with_case_params(policy: Any, catalog: Catalog, params: Mapping[str, Any]
-                     ) -> tuple[Any, Catalog]:
-    """A case's ``params``: dotted names (``infra.warehouse.max_size``) are catalog
-    parameters, the others the policy's own."""
-    own = {k: v for k, v in params.items() if "." not in k}
-    shared = {k: v for k, v in params.items() if "." in k}
-    if own:
-        policy = replace(policy, params={**policy.params, **own})
-    if shared:
-        catalog = replace(catalog, params={**catalog.params, **shared})
-    return policy, replace(catalog, policies={policy.id: policy})
-
-
 def pack_dirs(config: DomainConfig) -> list[Path]:
     """The directories of the packs and local policies in force (not the builtin pack: its
     cases are meshgov's own tests)."""
@@ -260,20 +311,27 @@ def pack_dirs(config: DomainConfig) -> list[Path]:
 
 
 def cases_command(*, config: DomainConfig, catalog_for: Callable[[DomainConfig], Catalog],
-                  verbose: bool, echo: Callable[[str], None]) -> tuple[int, int]:
+                  verbose: bool, echo: Callable[[str], None],
+                  variants: Sequence[tuple[str, Mapping[str, Mapping[str, Any]]]] = ()
+                  ) -> tuple[int, int]:
     """Run every case file of the packs in force: print FAIL lines (and PASS with
-    ``verbose``) -> (cases run, cases failed). A malformed case file raises UsageError."""
+    ``verbose``) -> (cases run, cases failed). Each variant (label, settings per input key)
+    runs the cases of its inputs again with those settings. A malformed case file raises
+    UsageError."""
     files = find_case_files(pack_dirs(config))
     if not files:
         return 0, 0
     catalog = catalog_for(config)
-    results: list[CaseResult] = []
-    for path in files:
-        results.extend(run_case_file(load_case_file(path), config, catalog, catalog_for))
-    for r in results:
+    case_files = [load_case_file(path) for path in files]
+    results: list[tuple[str, CaseResult]] = []
+    for label, settings in [("", None), *variants]:
+        for cf in case_files:
+            results.extend((label, r) for r in run_case_file(cf, config, catalog, catalog_for,
+                                                             settings))
+    for label, r in results:
         if r.passed and not verbose:
             continue
-        echo(f"{_shown(r.path)}:{r.case.line}: {r.policy} {r.case.name}: "
+        echo(f"{_shown(r.path)}:{r.case.line}: {r.policy} {r.case.name}{label}: "
              f"{'PASS' if r.passed else 'FAIL'}")
         if r.error:
             echo(f"  could not run: {r.error}")
@@ -281,7 +339,7 @@ def cases_command(*, config: DomainConfig, catalog_for: Callable[[DomainConfig],
             echo(f"  expected, not found: {dict(e)}")
         for f in r.extra:
             echo(f"  found, not expected: {describe(f)}")
-    failed = sum(1 for r in results if not r.passed)
+    failed = sum(1 for _, r in results if not r.passed)
     return len(results), failed
 
 

@@ -439,6 +439,17 @@ def _policy_from_yaml(
     )
 
 
+def policy_from_entry(item: Mapping[str, Any], shown: str, key: str = "policy",
+                      source: str = "local") -> Policy:
+    """One policy entry as a policy file holds it (``kind: code|data``), validated by its
+    kind: what a rule case's inline ``policy:`` is read with. Raises ConfigError."""
+    kind = item.get("kind")
+    if not isinstance(kind, str) or kind not in KIND_VALIDATORS:
+        raise ConfigError(shown, f"{key}.kind", "expected code or data (infra policies are Rego)")
+    return _policy_from_yaml({"title": f"{item.get('rule')} case", **item}, shown, key,
+                             kind, source)  # type: ignore[arg-type]
+
+
 def with_params(policy: Policy, **params: Any) -> Policy:
     """A copy of the policy with extra params (used by tests and per-domain overrides)."""
     return replace(policy, params={**policy.params, **params})

@@ -7,13 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from meshgov.core.catalog import Catalog
-from meshgov.core.cases import with_case_params
 from meshgov.core.config import DomainConfig
 from meshgov.core.model import Finding, Policy
 
 
 def run_case(value: Any, policy: Policy, config: DomainConfig, catalog: Catalog,
-             params: Mapping[str, Any]) -> list[Finding]:
+             settings: Mapping[str, Any]) -> list[Finding]:
     """The findings of ``policy`` (in the embedded Rego engine) on the resource."""
     from meshgov.core.context import EvalContext
     from meshgov.infra.evaluator import evaluate_resources
@@ -25,5 +24,4 @@ def run_case(value: Any, policy: Policy, config: DomainConfig, catalog: Catalog,
                    spec=dict(value.get("spec") or {}), source=SourceRef("case", "case.yaml", 1),
                    context=dict(value.get("context") or {}),
                    unknown=tuple(value.get("unknown") or ()))
-    policy, catalog = with_case_params(policy, catalog, params)
     return list(evaluate_resources([res], EvalContext(config=config, catalog=catalog)).findings)
