@@ -1,8 +1,8 @@
 """Time one meshgov command under a git revision and under this working tree, interleaved.
 
 Runs ``python -m meshgov ARGS`` alternately with ``PYTHONPATH=<rev>/src`` (the revision's
-src/, rego/, checks/ extracted to a temporary directory) and with this tree's ``src``, so
-that both see the same machine load; prints the median wall time of each, and fails when the
+src/, rego/, checks/ extracted to a temporary directory) and with a copy of this tree's, so
+that both see the same machine load and the same file system; prints the median wall time of each, and fails when the
 two disagree on the exit code or (``--same-output``) on what they print::
 
     .venv/bin/python bench/ab.py --rev HEAD~1 --runs 21 --cwd fixtures/domains/sales -- \\
@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -56,8 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give the meshgov arguments after --")
     cwd = Path(ns.cwd).resolve()
     with tempfile.TemporaryDirectory(prefix="meshgov-ab-") as tmp:
-        tree = benchlib.revision_tree(ns.rev, Path(tmp))
-        sides = {ns.rev: tree / "src", "working tree": benchlib.ROOT / "src"}
+        # both sides are copies in the same place: run from the checkout itself, the working
+        # tree was measured ~15 % faster than a copy of the same commit under /tmp
+        tree = benchlib.revision_tree(ns.rev, Path(tmp) / "a")
+        here = Path(tmp) / "b"
+        for part in ("src", "rego", "checks", "bench"):
+            shutil.copytree(benchlib.ROOT / part, here / part,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        sides = {ns.rev: tree / "src", "working tree": here / "src"}
         times: dict[str, list[float]] = {k: [] for k in sides}
         seen: dict[str, set[tuple[int, str]]] = {k: set() for k in sides}
         for name, src in sides.items():  # warm-up: bytecode compiled, files in the page cache

@@ -42,5 +42,6 @@ def revision_tree(rev: str, dest: Path) -> Path:
     baseline to time side by side: run it with ``PYTHONPATH=dest/src``)."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src", "rego", "checks", "bench"],
                              capture_output=True, check=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest
