@@ -1,7 +1,6 @@
-"""The ``meshgov`` command line: thin click wrappers over :mod:`meshgov.api` and friends.
-
-Only this module prints and picks exit codes: 0 compliant, 1 blocking findings, 2 usage or
-configuration error, 3 internal error.
+"""The ``meshgov`` command line: its options (click), and the entry point that turns errors
+into exit codes: 0 compliant, 1 blocking findings, 2 usage or configuration error, 3 internal
+error. The commands' bodies are in :mod:`meshgov.commands`; only the CLI prints.
 """
 
 from __future__ import annotations
@@ -16,101 +15,15 @@ from typing import Any
 import click
 
 from meshgov import __version__
-from meshgov.commands import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from meshgov.core.errors import MeshgovError, OutputError
+from meshgov.commands import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from meshgov.commands.output import FORMAT_NAMES
+from meshgov.core.errors import MeshgovError
 from meshgov.core.lazy import load
 from meshgov.core.model import KINDS
-from meshgov.report import FORMATS
-
-FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)  # the format registry, not a second list
 
 
 def _lazy(ref: str) -> Callable[..., Any]:
     return load(ref)  # type: ignore[no-any-return]
-
-
-# -- output -----------------------------------------------------------------------------------
-
-
-def _pair_outputs(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
-    """Pair ``--format`` with ``--output`` by position; ``FORMAT:PATH`` pairs inline.
-
-    Formats without an output go to stdout (at most one). ``-`` as output means stdout.
-    """
-    pairs: list[tuple[str, str | None]] = []
-    plain: list[str] = []
-    for f in formats or ("text",):
-        name, sep, path = f.partition(":")
-        if name not in FORMAT_NAMES:
-            raise click.BadParameter(
-                f"unknown format {name!r}; expected one of {', '.join(FORMAT_NAMES)}",
-                param_hint="--format",
-            )
-        if sep:
-            pairs.append((name, path or None))
-        else:
-            plain.append(name)
-    outs = list(outputs)
-    if len(outs) > len(plain):
-        if not plain and len(outs) == 1 and not pairs:
-            plain = ["text"]
-        else:
-            raise click.BadParameter("more --output than --format values", param_hint="--output")
-    for i, name in enumerate(plain):
-        out = outs[i] if i < len(outs) else None
-        pairs.append((name, None if out in (None, "-") else out))
-    if sum(1 for _, p in pairs if p is None) > 1:
-        raise click.BadParameter(
-            "only one format can go to standard output; give the others an --output FILE "
-            "(or FORMAT:FILE)",
-            param_hint="--format",
-        )
-    return pairs
-
-
-def _use_color(color: bool | None) -> bool:
-    if color is not None:
-        return color
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def emit(report: Any, formats: Sequence[str], outputs: Sequence[str], color: bool | None) -> None:
-    """Render the report in each format, to stdout or its ``--output`` file.
-
-    Each file is replaced atomically (a unique temporary file, then a rename: two runs writing
-    one file never corrupt it). A file that cannot be written does not stop the others; after
-    all are written, an :class:`OutputError` names the ones that failed (exit 2).
-    """
-    from meshgov.core.atomic import write_atomic
-    from meshgov.report import render
-
-    failed: list[str] = []
-    pairs = _pair_outputs(formats, outputs)
-    for fmt, path in pairs:
-        if path is None:
-            colored = _use_color(color) and fmt == "text"
-            text = render(report, fmt, color=colored)
-            # click strips ANSI codes when stdout is not a TTY unless told otherwise (--color)
-            click.echo(text, nl=False, color=colored or None)
-            continue
-        text = render(report, fmt, color=False)
-        target = Path(path)
-        try:
-            if target.exists() and not target.is_file():
-                # /dev/null, a FIFO: write through (an atomic rename would replace the device)
-                with target.open("w", encoding="utf-8") as fh:
-                    fh.write(text)
-            else:
-                write_atomic(target, text)
-        except OSError as exc:
-            failed.append(f"{path} ({fmt}): {exc.strerror or exc}")
-    if failed:
-        raise OutputError("cannot write " + "; ".join(failed)
-                          + (" (the other outputs were written)" if len(failed) < len(pairs) else ""))
-
-
-def exit_code(report: Any) -> int:
-    return EXIT_OK if report.passed else EXIT_FINDINGS
 
 
 # -- common options ---------------------------------------------------------------------------
@@ -241,18 +154,10 @@ Examples:
 def check(paths: tuple[str, ...], config_path: str | None, formats: tuple[str, ...],
           outputs: tuple[str, ...], color: bool | None, **kw: Any) -> int:
     """Evaluate files and directories (default: the current directory)."""
-    from meshgov.api import evaluate
-
-    paths_list = list(paths) or ["."]
     explicit = bool(paths) and all(Path(p).is_file() for p in paths)
-    options = build_options("check", explicit, **kw)
-    _pair_outputs(formats, outputs)  # validate before the work
-    if explicit and config_path is None:  # pre-commit: each file with its domain's meshgov.yaml
-        report = _lazy("meshgov.gate:evaluate_files")(paths_list, options=options)
-    else:
-        report = evaluate(paths_list, config=config_path, options=options)
-    emit(report, formats, outputs, color)
-    return exit_code(report)
+    return int(_lazy("meshgov.commands.run:check")(
+        paths, config_path=config_path, options=build_options("check", explicit, **kw),
+        formats=formats, outputs=outputs, color=color))
 
 
 @cli.command(
@@ -271,13 +176,9 @@ Examples:
 def gate(base: str, head: str, paths: tuple[str, ...], config_path: str | None,
          formats: tuple[str, ...], outputs: tuple[str, ...], color: bool | None, **kw: Any) -> int:
     """Evaluate what changed since REF in a git repo: the CI step that fails non-compliant PRs."""
-    options = build_options("gate", True, **kw)
-    _pair_outputs(formats, outputs)
-    report = _lazy("meshgov.gate:evaluate_gate")(
-        base=base, head=head, paths=list(paths), config=config_path, options=options
-    )
-    emit(report, formats, outputs, color)
-    return exit_code(report)
+    return int(_lazy("meshgov.commands.run:gate")(
+        base=base, head=head, paths=paths, config_path=config_path,
+        options=build_options("gate", True, **kw), formats=formats, outputs=outputs, color=color))
 
 
 @cli.command(
@@ -307,13 +208,9 @@ def audit(config_path: str | None, formats: tuple[str, ...], outputs: tuple[str,
     audit_keys = ("workspaces_file", "snapshot", "audit_dir", "include", "exclude_ws",
                   "concurrency", "resume")
     audit_kw = {k: kw.pop(k) for k in audit_keys}
-    # a bar on a terminal, plain log lines otherwise (stderr; reports go to stdout/--output)
-    audit_kw["on_progress"] = _lazy("meshgov.audit.progress:cli_progress")(sys.stderr)
-    options = build_options("audit", False, **kw)
-    _pair_outputs(formats, outputs)
-    report = _lazy("meshgov.audit.run:audit_command")(config=config_path, options=options, **audit_kw)
-    emit(report, formats, outputs, color)
-    return exit_code(report)
+    return int(_lazy("meshgov.commands.run:audit")(
+        config_path=config_path, options=build_options("audit", False, **kw), formats=formats,
+        outputs=outputs, color=color, **audit_kw))
 
 
 @cli.group()
@@ -442,9 +339,8 @@ def data_compile(config_path: str | None, output_dir: str, target: str,
 def report_cmd(report_file: str, formats: tuple[str, ...], outputs: tuple[str, ...],
                color: bool | None) -> int:
     """Re-render a saved JSON report in another format."""
-    report = _lazy("meshgov.report.load:load_report")(Path(report_file))
-    emit(report, formats, outputs, color)
-    return EXIT_OK
+    return int(_lazy("meshgov.commands.run:report")(
+        Path(report_file), formats=formats, outputs=outputs, color=color))
 
 
 # -- entry point ------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def _check(report: Any) -> None:
 
 
 def _assert_no_pii(report: Any) -> None:
-    from meshgov.cli import FORMAT_NAMES
+    from meshgov.commands.output import FORMAT_NAMES
     from meshgov.report import render
 
     for fmt in FORMAT_NAMES:
