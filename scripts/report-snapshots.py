@@ -1,6 +1,8 @@
 """Write every format of the reports meshgov gives on the fixtures, for a byte comparison.
 
     .venv/bin/python scripts/report-snapshots.py OUT_DIR
+    .venv/bin/python scripts/report-snapshots.py OUT_DIR --check tests/report/snapshots.sha256
+    .venv/bin/python scripts/report-snapshots.py OUT_DIR --write tests/report/snapshots.sha256
 
 A refactor that must not change behaviour (issue #16) runs this before and after, on the same
 machine, and diffs the two directories (``diff -r``); for the previous commit, put its
@@ -9,12 +11,17 @@ Runs: ``check`` on the fixture domains (with a baseline), files of two domains m
 report (what the hook and the gate build), and the nightly audit of the recorded workspaces on
 the loopback REST server (tests/audit). Timestamps, run times and loopback ports are replaced
 by fixed text so that the files are byte-comparable; everything else is the report as the CLI
-renders it.
+renders it (meshgov's version too is replaced).
+
+``--check FILE`` compares the files' SHA-256 with the manifest a test keeps
+(tests/report/test_report_snapshots.py) and names those that differ; after a change that is
+meant to change reports, ``--write FILE`` records the new digests (say why in the commit).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -45,7 +52,7 @@ def _write(out: Path, name: str, report: Any) -> None:
     from meshgov.report import FORMATS, render
 
     run = dataclasses.replace(report.run, started_at="T0", finished_at="T1")
-    report = dataclasses.replace(report, run=run)
+    report = dataclasses.replace(report, run=run, tool_version="<version>")
     for fmt in FORMATS:
         text = render(report, fmt)
         for rx, sub in _VOLATILE:
@@ -88,10 +95,37 @@ def _audit(work: Path) -> Any:
                              eval_workers=0)
 
 
+def digests(out: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+
+
 def main(argv: list[str]) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--check", type=Path, metavar="FILE", help="compare with this manifest")
+    ap.add_argument("--write", type=Path, metavar="FILE", help="record the digests here")
+    args = ap.parse_args(argv)
+    snapshots(args.out)
+    got = digests(args.out)
+    if args.write:
+        args.write.write_text("".join(f"{d}  {n}\n" for n, d in got.items()), encoding="utf-8")
+    if args.check:
+        want = dict(reversed(line.split(None, 1)) for line in
+                    args.check.read_text(encoding="utf-8").splitlines() if line.strip())
+        differ = sorted(n for n in set(want) | set(got) if want.get(n) != got.get(n))
+        for n in differ:
+            print(f"differs: {n}" + ("" if n in got else " (not written)")
+                  + ("" if n in want else " (not in the manifest)"))
+        return 1 if differ else 0
+    return 0
+
+
+def snapshots(out: Path) -> None:
     from meshgov.api import evaluate
 
-    out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     for name, (paths, config, kinds, baseline) in RUNS.items():
         _write(out, name, evaluate(paths, config=config, kinds=kinds, baseline=baseline))
@@ -103,7 +137,6 @@ def main(argv: list[str]) -> int:
         _write(out, "audit", _audit(work))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":
