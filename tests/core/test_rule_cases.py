@@ -27,8 +27,8 @@ def test_the_fixture_domains_cases_of_every_kind_pass(run_cli, monkeypatch) -> N
     monkeypatch.chdir(HR)
     code, out, _ = run_cli("policy", "test", "-v")
     assert code == 0, out
-    assert "rule cases: PASS: 9/9" in out
-    for pid in ("MG-C-002", "MG-D-001", "MG-I-001"):  # code, data, infra
+    assert "rule cases: PASS: 11/11" in out
+    for pid in ("MG-C-002", "MG-C-011", "MG-D-001", "MG-I-001"):  # code, dbt, data, infra
         assert f"policies/cases/{pid}.cases.yaml" in out
 
 
@@ -50,7 +50,7 @@ def test_a_case_that_does_not_hold_fails_the_command_and_says_why(run_cli, monke
     monkeypatch.chdir(hr)
     code, out, _ = run_cli("policy", "test")
     assert code == 1
-    assert "rule cases: FAIL: 6/9 (3 failed)" in out
+    assert "rule cases: FAIL: 8/11 (3 failed)" in out
     assert "MG-C-002 a star in a view fails at its position: FAIL" in out
     assert "expected, not found: {'line': 1, 'column': 8}" in out
     assert "found, not expected: MG-C-002 at models/v.sql:2:8" in out
@@ -74,7 +74,7 @@ def test_a_policy_not_in_force_is_reported_not_skipped(run_cli, monkeypatch,
     ("policy: {kind: data, rule: not_null}\ncases: []\n", "needs `policy:`"),
     ("policy: {id: X-1, rule: max_size}\ncases: []\n", ":1: a policy written inline is `kind: code`"),
     ("policy: P\ncases:\n  - name: two inputs\n    sql: SELECT 1\n    table: {rows: []}\n"
-     "    expect: []\n", ":3: a case needs exactly one input of sql, resource, table, tables"),
+     "    expect: []\n", ":3: a case needs exactly one input of sql, dbt, resource, table, tables"),
     ("policy: P\nsql: SELECT 1\ntable: {rows: []}\ncases: []\n", ":1: a file gives at most one input"),
     ("policy: P\ncases:\n  - name: no expect\n    sql: SELECT 1\n",
      ":3: `expect:` is a list of expected findings"),
@@ -141,11 +141,25 @@ def test_data_cases_run_again_in_each_database_given(run_cli, monkeypatch,
     monkeypatch.chdir(hr)
     code, out, _ = run_cli("policy", "test", "-v", "--data-db", "sqlite")
     assert code == 0, out
-    assert "rule cases: PASS: 12/12" in out  # 9, and the 3 data cases again
+    assert "rule cases: PASS: 14/14" in out  # 11, and the 3 data cases again
     assert "MG-D-001 zero and negative numbers fail, counted [sqlite]: PASS" in out
     assert "MG-C-002 a star in a view fails at its position [sqlite]" not in out
     code, out, err = run_cli("policy", "test", "--data-db", "no url at all")
     assert code == 2 and "--data-db 'no url at all': not a database URL" in out + err
+
+
+def test_a_dbt_case_stays_inside_its_project(tmp_path: Path) -> None:
+    from meshgov.code.cases import run_dbt_case
+    from meshgov.core.catalog import Catalog
+    from meshgov.core.config import DomainConfig
+    from meshgov.core.model import Policy
+
+    policy = Policy(id="P", kind="code", title="t", severity="error", rule="dbt_owner")
+    for bad, message in [({"files": {"../escape.sql": "SELECT 1"}}, "outside the project"),
+                         ({"files": {}}, "needs `files`"), ("SELECT 1", "needs `files`")]:
+        with pytest.raises(ValueError, match=message):
+            run_dbt_case(bad, policy, DomainConfig(root=tmp_path), Catalog(policies={"P": policy}), {})
+    assert not (tmp_path.parent / "escape.sql").exists()
 
 
 def test_expected_findings_match_distinct_findings() -> None:
@@ -170,7 +184,7 @@ _VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
     lambda inner: st.one_of(st.lists(inner, max_size=3),
                             st.dictionaries(st.sampled_from(
-                                ["policy", "cases", "name", "sql", "resource", "table", "tables",
+                                ["policy", "cases", "name", "sql", "dbt", "resource", "table", "tables",
                                  "expect", "params", "domain", "id", "kind", "x"]), inner,
                                 max_size=4)),
     max_leaves=12)
@@ -190,5 +204,5 @@ def test_any_case_file_loads_or_is_a_usage_error(tmp_path_factory, doc, raw) -> 
         except UsageError as exc:
             assert str(path) in str(exc)
         else:
-            assert cf.policy and all(c.input in ("sql", "resource", "table", "tables")
+            assert cf.policy and all(c.input in ("sql", "dbt", "resource", "table", "tables")
                                      for c in cf.cases)

@@ -56,6 +56,7 @@ CASE_SUFFIXES = (".cases.yaml", ".cases.yml")
 #: case's policy alone, with the case's params applied
 INPUTS: Mapping[str, str] = {
     "sql": "meshgov.code.cases:run_case",
+    "dbt": "meshgov.code.cases:run_dbt_case",
     "resource": "meshgov.infra.cases:run_case",
     "table": "meshgov.data.cases:run_case",
     "tables": "meshgov.data.cases:run_tables_case",

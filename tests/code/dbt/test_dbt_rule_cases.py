@@ -1,54 +1,57 @@
-"""dbt rule behaviour as data: every case of tests/code/dbt/rules/<rule>.yaml.
+"""dbt rule behaviour as data: every case of tests/code/dbt/rules/<rule>.yaml, run by the
+public rule-case runner (meshgov.core.cases, what `meshgov policy test` runs).
 
-A case is a small dbt project (``files``: path -> text; a default ``dbt_project.yml`` is added),
-optional ``params`` (meshgov.yaml policies.params), optional ``policy_params`` (the rule runs
-as a local policy of the domain with these params), optional ``paths`` (what is checked,
-default the whole project) and the findings expected of the file's policy:
-``{path, line, message}`` (``message`` is a substring; ``path`` defaults to models/m.sql).
+A case's input is ``dbt: {files: {path: text}, paths?}``: a small dbt project (a default
+``dbt_project.yml`` is added) checked as the sales domain of the acme mesh would check it;
+``params`` tighten the policy (its own names) or set pack parameters (dotted names,
+``code.dbt.required_tags``). Expected findings give ``path``, ``line`` and ``message``
+(a substring).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from dbt_harness import run, write_project
+from dbt_harness import DEFAULT_DOMAIN, GOVERNANCE
+from meshgov.core.cases import CaseResult, describe, load_case_file, run_case_file
+from meshgov.core.catalog import Catalog, load_catalog
+from meshgov.core.config import DomainConfig, parse_config
 
 CASES_DIR = Path(__file__).parent / "rules"
+FILES = sorted(CASES_DIR.glob("*.yaml"))
 
 
-def _load() -> list[Any]:
-    out = []
-    for f in sorted(CASES_DIR.glob("*.yaml")):
-        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
-        for i, case in enumerate(doc["cases"]):
-            out.append(pytest.param(doc["policy"], doc["rule"], case, id=f"{f.stem}:{i}:{case['name']}"))
-    return out
+def _catalog_for(cfg: DomainConfig) -> Catalog:
+    return load_catalog(cfg, ("code",))
 
 
-@pytest.mark.parametrize(("policy_id", "rule", "case"), _load())
-def test_case(policy_id: str, rule: str, case: dict[str, Any], tmp_path: Path) -> None:
-    files = dict(case["files"])
-    local = None
-    if case.get("policy_params"):
-        policy_id = "LOCAL-DBT-1"
-        local = "policies/"
-        files["policies/local.yaml"] = yaml.safe_dump({"kind": "code", "policies": [
-            {"id": policy_id, "rule": rule, "title": "local variant", "params": case["policy_params"]}]})
-    write_project(tmp_path, files, params=case.get("params"), local=local)
-    findings = run(tmp_path, case.get("paths"), [policy_id])
-    expected = case["expect"]
-    got = [(f.location.path, f.location.line, f.message) for f in findings]
-    assert len(findings) == len(expected), got
-    unmatched = list(findings)
-    for exp in expected:
-        match = next((f for f in unmatched
-                      if f.location.path == exp.get("path", "models/m.sql")
-                      and f.location.line == exp.get("line", 1)
-                      and exp.get("message", "") in f.message), None)
-        assert match is not None, (exp, got)
-        unmatched.remove(match)
-        assert match.subject.type == "dbt_model"
+@lru_cache(maxsize=None)
+def _results(path: Path) -> tuple[CaseResult, ...]:
+    raw = {**DEFAULT_DOMAIN, "policies": {"packs": ["builtin", str(GOVERNANCE)]}}
+    cfg = parse_config(raw, CASES_DIR / "meshgov.yaml")
+    return tuple(run_case_file(load_case_file(path), cfg, _catalog_for(cfg), _catalog_for))
+
+
+def _params() -> list[Any]:
+    return [pytest.param(f, i, id=f"{f.stem}:{i}:{case.name}")
+            for f in FILES for i, case in enumerate(load_case_file(f).cases)]
+
+
+def test_every_dbt_rule_has_a_case_file() -> None:
+    from meshgov.code.registry import RULES
+
+    assert {k for k in RULES if k.startswith("dbt")} <= {f.stem for f in FILES}
+    assert all(c.input == "dbt" for f in FILES for c in load_case_file(f).cases)
+
+
+@pytest.mark.parametrize(("path", "index"), _params())
+def test_rule_case(path: Path, index: int) -> None:
+    r = _results(path)[index]
+    assert r.error is None, r.error
+    assert not r.missing and not r.extra, (
+        [dict(e) for e in r.missing], [describe(f) for f in r.extra])
+    assert all(f.subject.type == "dbt_model" for f in r.found if f.policy_id != "MG-INPUT")
