@@ -48,7 +48,16 @@ def run(project: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    rows = [run(Path(p).resolve()) for p in argv]
+    import argparse  # noqa: PLC0415
+
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkouts", nargs="+", type=Path, help="git work trees of the projects")
+    args = ap.parse_args(argv)
+    missing = [str(p) for p in args.checkouts if not p.is_dir()]
+    if missing:
+        ap.error(f"not a directory: {', '.join(missing)}")
+    rows = [run(p.resolve()) for p in args.checkouts]
     print("| project | commit | exit | inputs | findings by policy | MG-INPUT | wall (median of 3) |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:

@@ -390,3 +390,41 @@ def test_cross_database_macros_render_as_on_databricks(tmp_path: Path) -> None:
     assert "varchar" in own.text
     with pytest.raises(RenderError, match="datediff"):
         render("select {{ datediff('a') }}")
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("left join{{ ref('c') }} c", "left join {{ ref('c') }} c"),
+    ("from\n  {{- ref('c') }} c", "from\n  {{ ref('c') }} c"),
+    ("from {{ ref('c') -}}\nwhere x", "from {{ ref('c') }}\nwhere x"),
+    ("join{{this}}", "join {{this}}"),
+    ("join{{ source('a', 'b') }}x", "join {{ source('a', 'b') }} x"),
+    # untouched: already apart, not a relation, a name built from pieces
+    ("from {{ ref('c') }} c", "from {{ ref('c') }} c"),
+    ("from cat_{{ target.name }}.s.t", "from cat_{{ target.name }}.s.t"),
+    ("select '{{ var(\"a\") }}'", "select '{{ var(\"a\") }}'"),
+    ("from {{ this.schema }}x", "from {{ this.schema }}x"),
+])
+def test_a_relation_glued_to_a_word_stays_its_own_token(source: str, expected: str) -> None:
+    from meshgov.code.dbt.render import separate_relations
+
+    assert separate_relations(source) == expected
+
+
+_PIECES = st.sampled_from(["join", "from", " ", "\n", "  ", "x", "{{ ref('a') }}", "{{- ref('a') }}",
+                           "{{ ref('a') -}}", "{{-ref('a')-}}", "{{ this }}", "{{ source('s', 't') }}",
+                           "{{ var('v') }}", "{{", "}}", "'", ".", "-"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_separating_relations_keeps_lines_and_is_stable(source: str) -> None:
+    from meshgov.code.dbt.render import separate_relations
+
+    out = separate_relations(source)
+    assert out.count("\n") == source.count("\n")  # the line map is not moved
+    assert separate_relations(out) == out
+    import re  # noqa: PLC0415
+
+    # only spaces are put in and whitespace control taken out
+    assert re.sub(r"[\s-]", "", out) == re.sub(r"[\s-]", "", source)
+    assert len(out) >= len(source) - source.count("-")

@@ -394,7 +394,7 @@ class Renderer:
     def render(self, source: str, *, this: Relation, model_name: str) -> Rendered:
         rec = _Recorder()
         self._box.rec, self._box.this, self._box.model_name = rec, this, model_name
-        source = normalize_newlines(source)  # jinja2 counts \r and \r\n as line breaks too
+        source = separate_relations(normalize_newlines(source))  # jinja2 counts \r, \r\n too
         fast = fast_render(source, self.ns, self._overridden, self._parsed_exprs)
         if fast is not None:
             return self._result(*fast, rec)
@@ -460,6 +460,30 @@ class Renderer:
             config=dict(rec.config),
             placeholders=tuple(rec.placeholders),
         )
+
+
+#: a ref()/source()/this expression, with its own whitespace control
+_RELATION = r"\{\{(-?)(\s*(?:(?:ref|source)\s*\([^{}]*?\)|this)\s*)(-?)\}\}"
+_GLUED_BEFORE = re.compile(r"(?<=\w)(\s*)" + _RELATION)
+_GLUED_AFTER = re.compile(_RELATION + r"(\s*)(?=\w)")
+
+
+def separate_relations(source: str) -> str:
+    """A relation written against a word (``join{{ ref('x') }}``, ``from\n{{- ref('x') }}``,
+    ``{{ ref('x') -}}\nwhere``) stays a token of its own. dbt-databricks renders it quoted
+    (`` `cat`.`sch`.`x` ``), so the SQL is valid; meshgov renders names unquoted, and the
+    words would merge (``joincat.sch.x``): a space is kept (or put) there instead."""
+    def before(m: re.Match[str]) -> str:
+        space, strip, body, strip_after = m.group(1), m.group(2), m.group(3), m.group(4)
+        return f"{space or ' '}{{{{{body}{strip_after}}}}}" if strip or not space else m.group(0)
+
+    def after(m: re.Match[str]) -> str:
+        strip, body, strip_after, space = m.group(1), m.group(2), m.group(3), m.group(4)
+        return f"{{{{{strip}{body}}}}}{space or ' '}" if strip_after or not space else m.group(0)
+
+    if "{{" not in source:
+        return source
+    return _GLUED_AFTER.sub(after, _GLUED_BEFORE.sub(before, source))
 
 
 MAX_RANGE = 10_000  # a model's loops stay small; nested big ranges would stall a pre-commit
