@@ -10,7 +10,7 @@ from pathlib import Path
 from audit_loopback import TOKEN, Faults, load_recorded, sdk_factory
 from meshgov.audit.config import CrawlSettings, WorkspaceRef
 from meshgov.audit.crawl import crawl_workspace
-from meshgov.audit.redact import REDACTED
+from meshgov.core.redact import REDACTED
 
 
 def _crawl(lb, name: str, *, warehouse: bool = True, crawl: CrawlSettings = CrawlSettings(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meshgov.audit.redact import REDACTED, _redact, redact, scrub
+from meshgov.core.redact import REDACTED, _redact, redact, scrub
 
 KEYS = st.sampled_from(["name", "DB_PASSWORD", "api_key", "client_secret", "spark_conf",
                         "Authorization", "comment", "fs.azure.sas.key", "num_workers",
@@ -46,11 +46,11 @@ def test_scrub_removes_known_values_and_env_secrets(monkeypatch) -> None:
 
 
 def test_python_and_rego_know_the_same_spark_conf_credential_keys() -> None:
-    """MG-I-016 (Rego) and every redaction (core.secrets) must agree on what is a credential."""
+    """MG-I-016 (Rego) and every redaction (core.redact) must agree on what is a credential."""
     import re
     from pathlib import Path
 
-    from meshgov.core.secrets import CREDENTIAL_CONF_KEYS
+    from meshgov.core.redact import CREDENTIAL_CONF_KEYS
 
     rego = (Path(__file__).resolve().parents[2] / "rego/cluster/secrets.rego").read_text()
     listed = re.search(r"^credential_keys := \[(.*)\]$", rego, re.M)

@@ -137,7 +137,7 @@ def test_an_object_the_evaluators_choke_on_fails_only_its_workspace(tmp_path: Pa
 
 
 def test_an_encoded_object_line_is_the_same_bytes(tmp_path: Path) -> None:
-    from meshgov.audit.redact import redact_encoded
+    from meshgov.core.redact import redact_encoded
     from meshgov.audit.snapshot import SnapshotWriter
 
     objs = [("cluster", {"cluster_id": "c1", "custom_tags": {}, "spark_env_vars": {

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from meshgov.audit.config import CrawlSettings, WorkspaceRef
-from meshgov.audit.redact import redact, redact_encoded
+from meshgov.core.redact import redact, redact_encoded
 
 Record = tuple[str, dict[str, Any]]
 #: a record with its snapshot encoding when the crawl already made it (None: not encoded yet)

@@ -22,7 +22,7 @@ from typing import Any
 
 from meshgov.audit.config import WorkspaceRef
 from meshgov.audit.evaluate import WorkspaceResult, evaluate_workspace
-from meshgov.audit.redact import scrub
+from meshgov.core.redact import scrub
 from meshgov.audit.snapshot import read_snapshot
 from meshgov.core.context import EvalContext
 from meshgov.core.errors import MeshgovError

@@ -25,7 +25,7 @@ from meshgov.audit.crawl import crawl_records
 from meshgov.audit.evalpool import Pending, SnapshotEvaluator, WorkspaceEval, choose_workers
 from meshgov.audit.policies import AUDIT_POLICIES, workspace_failed
 from meshgov.audit.progress import AuditProgress, ProgressCallback
-from meshgov.audit.redact import scrub
+from meshgov.core.redact import scrub
 from meshgov.audit.rundir import (
     REPORT,
     WORKSPACES,

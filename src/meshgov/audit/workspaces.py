@@ -51,7 +51,7 @@ def account_workspaces(src: AccountSource, factory: AccountFactory) -> list[Work
     try:
         listed = list(factory(src).workspaces.list())
     except Exception as exc:  # noqa: BLE001 - no workspace list: nothing to audit, exit 2
-        from meshgov.audit.redact import scrub  # noqa: PLC0415
+        from meshgov.core.redact import scrub  # noqa: PLC0415
 
         text = (str(exc).splitlines() or [type(exc).__name__])[0].split(". Config: ")[0]
         raise UsageError(f"cannot list the workspaces of account {src.account_id or '?'} at "

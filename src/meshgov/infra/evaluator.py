@@ -21,7 +21,7 @@ from meshgov.core.model import Finding, Location, Policy, Severity, Subject, fin
 from meshgov.infra.normalize.errors import NormalizeError
 from meshgov.infra.classify import HCL_TYPES
 from meshgov.infra.normalize.files import bundle_inputs, load_input
-from meshgov.infra.redact import redact_text, redact_value
+from meshgov.core.redact import redact_finding_text, redact_finding_value
 from meshgov.infra.resource import Resource
 
 T = TypeVar("T")
@@ -63,9 +63,9 @@ def _finding(res: Resource, policy: Policy, severity: Severity, result: Any,
     else:
         msg = str(result) if isinstance(result, str) else policy.title
         extra = {}
-    msg = redact_text(msg, res.sensitive)
+    msg = redact_finding_text(msg, res.sensitive)
     evidence: dict[str, Any] = {"resource_type": res.type, "source_format": res.source.format}
-    evidence.update(redact_value(extra, res.sensitive))
+    evidence.update(redact_finding_value(extra, res.sensitive))
     for key in ("target", "workspace", "job"):
         if key in res.context:
             evidence[key] = res.context[key]

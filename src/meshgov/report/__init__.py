@@ -2,7 +2,7 @@
 
 The registry is explicit; formats are imported only when used. Whatever a format renders,
 the values of credential environment variables (``DATABRICKS_TOKEN``...) are removed from it
-(:func:`meshgov.core.secrets.env_secrets`): defence in depth, should a policy or an input
+(:func:`meshgov.core.redact.env_secrets`): defence in depth, should a policy or an input
 ever carry one into a message.
 """
 
@@ -30,7 +30,7 @@ FORMATS: Mapping[str, str] = {
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    from meshgov.core.secrets import env_secrets, scrub_values  # noqa: PLC0415
+    from meshgov.core.redact import env_secrets, scrub_values  # noqa: PLC0415
 
     module = importlib.import_module(FORMATS[fmt])
     text: str = module.render(report, color=color)

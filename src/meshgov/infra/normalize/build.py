@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from meshgov.core.secrets import plain_secret
+from meshgov.core.redact import plain_secret
 from meshgov.infra.normalize import shapes
 from meshgov.infra.normalize.typed import checked
 from meshgov.infra.resource import Resource, SourceRef
@@ -21,7 +21,7 @@ LineFn = Callable[[tuple[Any, ...]], "int | None"]
 
 
 def secret_values(spec: Mapping[str, Any]) -> set[str]:
-    """Plain-text values of spark_conf / spark_env_vars that are secrets (core.secrets)."""
+    """Plain-text values of spark_conf / spark_env_vars that are secrets (core.redact)."""
     out: set[str] = set()
     for block in ("spark_conf", "spark_env_vars"):
         conf = spec.get(block)
