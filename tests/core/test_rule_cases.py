@@ -135,6 +135,27 @@ def test_an_inline_policy_is_validated_with_each_case_s_params(tmp_path: Path) -
         {f.location.path for r in got for f in r.found}  # a table there, not a file
 
 
+@pytest.mark.parametrize(("table", "message"), [
+    ("{rows: 3}", "needs `columns` and `rows`"),
+    ("{columns: [n], rows: [[1, 2]]}", "each row is a list of 1 values"),
+    ("{columns: {n: BLOB}, rows: [[1]]}", "column n has type BLOB"),
+    ("{columns: 7, rows: []}", "`columns` is a list of names"),
+])
+def test_a_malformed_table_is_an_error_of_its_case(tmp_path: Path, table: str,
+                                                   message: str) -> None:
+    from meshgov.core.cases import run_case_file
+    from meshgov.core.catalog import Catalog
+    from meshgov.core.config import DomainConfig
+
+    path = tmp_path / "t.cases.yaml"
+    path.write_text("policy: {id: T-1, kind: data, rule: not_null, tables: [a.b.c], column: n}\n"
+                    f"cases:\n  - name: bad\n    table: {table}\n    expect: []\n")
+    for settings in (None, {"table": {"db": "sqlite"}}):
+        [got] = run_case_file(load_case_file(path), DomainConfig(root=tmp_path),
+                              Catalog(policies={}), settings=settings)
+        assert not got.passed and message in (got.error or ""), got.error
+
+
 def test_data_cases_run_again_in_each_database_given(run_cli, monkeypatch,
                                                      tmp_path: Path) -> None:
     hr = _copy_hr(tmp_path)
