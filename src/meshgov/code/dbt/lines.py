@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import re
 
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+#: a Jinja string literal, as jinja2's lexer reads it (escapes; newlines allowed)
+_STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+#: a tag: an expression or a statement ends at the first closing delimiter *outside* its
+#: string literals (``{{ config(meta={'at': '{{ ds }}'}) }}`` is one tag), a comment at its first
+_TAG = re.compile(rf"\{{\{{(?:[^'\"}}]|{_STRING}|\}}(?!\}}))*\}}\}}"
+                  rf"|\{{%(?:[^'\"%]|{_STRING}|%(?!\}}))*%\}}|\{{#.*?#\}}", re.S)
 _MARK = re.compile("\ue000(\\d+)\ue001")
 FIRST = "\ue0001\ue001"
 

@@ -185,19 +185,31 @@ class _Config:
 
 
 class _Var:
-    def __init__(self, project: DbtProject) -> None:
+    """``var()``: the run's vars (``dbt --vars``; meshgov's ``code.dbt.vars``) first, then the
+    project's (``dbt_project.yml`` ``vars:``), then the default the model gives."""
+
+    def __init__(self, project: DbtProject, run_vars: Mapping[str, Any]) -> None:
         self._project = project
+        self._run_vars = run_vars
+
+    def _lookup(self, name: str) -> tuple[bool, Any]:
+        if name in self._run_vars:
+            return True, self._run_vars[name]
+        return self._project.var(name)
 
     def __call__(self, name: str, default: Any = ...) -> Any:
-        found, value = self._project.var(name)
+        found, value = self._lookup(name)
         if found:
             return value
         if default is ...:
-            raise _CompilerError(f"required var '{name}' not found in dbt_project.yml vars")
+            raise _CompilerError(
+                f"required var '{name}' not found in dbt_project.yml vars (a var dbt is given "
+                "with --vars at run time: give meshgov a value in meshgov.yaml, policies.params "
+                f"code.dbt.vars: {{{name}: ...}})")
         return default
 
     def has_var(self, name: str) -> bool:
-        return self._project.var(name)[0]
+        return self._lookup(name)[0]
 
 
 class _Exceptions:
@@ -260,8 +272,10 @@ class Renderer:
 
     def __init__(self, project: DbtProject, default_schema: str, default_catalog: str, *,
                  ref: RefResolver, src: SourceResolver, packages: Iterable[str] = (),
-                 limits: RenderLimits = RenderLimits()) -> None:
+                 limits: RenderLimits = RenderLimits(),
+                 run_vars: Mapping[str, Any] | None = None) -> None:
         self.project = project
+        self.run_vars: Mapping[str, Any] = dict(run_vars or {})
         self._budget = Budget(limits)
         self.default_schema = default_schema
         self.default_catalog = default_catalog
@@ -301,7 +315,7 @@ class Renderer:
             "ref": ref_stub,
             "source": source_stub,
             "config": _Config(box),
-            "var": _Var(self.project),
+            "var": _Var(self.project, self.run_vars),
             "env_var": env_var,
             "is_incremental": lambda: False,
             "should_full_refresh": lambda: False,

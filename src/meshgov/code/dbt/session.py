@@ -307,7 +307,7 @@ class DbtSession:
                                 ref=lambda pkg, n: self._ref(state, pkg, n),
                                 src=lambda s, t: self._source(state, s, t),
                                 packages=_package_names(project.root),
-                                limits=render_limits(self.ctx))
+                                limits=render_limits(self.ctx), run_vars=run_vars(self.ctx))
             macro_files: list[Path] = []
             for mp in project.macro_paths:
                 d = project.root / mp
@@ -585,6 +585,12 @@ def _package_names(root: Path) -> list[str]:
                     base = base[:-4] if base.endswith(".git") else base
                     names.append(base.replace("-", "_"))
     return names
+
+
+def run_vars(ctx: EvalContext) -> dict[str, Any]:
+    """``code.dbt.vars``: the vars dbt would be given with ``--vars`` (a mapping)."""
+    value = ctx.param("code.dbt.vars")
+    return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
 
 
 def render_limits(ctx: EvalContext) -> RenderLimits:
