@@ -239,6 +239,41 @@ def _wrap_macro(macro: Any) -> Callable[..., Any]:
     return call
 
 
+class _MacroRef:
+    """A project macro as other macro files see it, looked up when it is called: jinja2 copies
+    a module's globals when the module is made, so a macro calling one of a file made later
+    (``marts/x.sql`` calling ``utils/simple_cte.sql``) would find nothing. dbt resolves macros
+    at call time too."""
+
+    def __init__(self, loaded: Mapping[str, Callable[..., Any]], name: str,
+                 builtin: Callable[..., Any] | None) -> None:
+        self._loaded = loaded
+        self._name = name
+        self._builtin = builtin
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fn = self._loaded.get(self._name, self._builtin)
+        if fn is None:
+            raise _CompilerError(f"macro '{self._name}' is defined in a macro file meshgov "
+                                 "could not load")
+        return fn(*args, **kwargs)
+
+
+class _OwnMacros:
+    """``{{ my_project.my_macro() }}``: dbt lets a project call its own macros through its
+    name, as it calls a package's."""
+
+    def __init__(self, project: str, ns: Mapping[str, Any], declared: set[str]) -> None:
+        self._project = project
+        self._ns = ns
+        self._declared = declared
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._declared:
+            raise _CompilerError(f"'{self._project}.{name}': the project has no macro {name}")
+        return self._ns[name]
+
+
 class _This:
     """``this`` for the model being rendered (macros see the same object)."""
 
@@ -389,7 +424,13 @@ class Renderer:
                 modules.append(template)
             except Exception as exc:  # noqa: BLE001 - {% materialization %}, {% test %}, bad files
                 self.macro_errors[str(path)] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        # every macro is in ``ns`` before any module is made: macros call each other freely
+        # every declared macro is in ``ns`` before any module is made, as a reference resolved
+        # when it is called: macros call each other freely, whatever file they are in
+        loaded: dict[str, Callable[..., Any]] = {}
+        for name in self.declared_macros:
+            self.ns[name] = _MacroRef(loaded, name, self.ns.get(name))
+        if self.project.name and self.project.name not in self.ns:
+            self.ns[self.project.name] = _OwnMacros(self.project.name, self.ns, self.declared_macros)
         for template in modules:
             self._budget.start()
             try:
@@ -401,7 +442,7 @@ class Renderer:
                 self._budget.stop()
             for name, value in vars(module).items():
                 if isinstance(value, jinja2.runtime.Macro):
-                    self.ns[name] = _wrap_macro(value)
+                    loaded[name] = self.ns[name] = _wrap_macro(value)
                     self.macro_names.add(name)
 
     # -- models ----------------------------------------------------------------------------
