@@ -428,3 +428,30 @@ def test_separating_relations_keeps_lines_and_is_stable(source: str) -> None:
     # only spaces are put in and whitespace control taken out
     assert re.sub(r"[\s-]", "", out) == re.sub(r"[\s-]", "", source)
     assert len(out) >= len(source) - source.count("-")
+
+
+def _separate_by_regex(source: str) -> str:
+    """The first, slower, statement of separate_relations (two regex substitutions): the
+    oracle the one-scan version must agree with."""
+    import re  # noqa: PLC0415
+
+    rel = r"\{\{(-?)(\s*(?:(?:ref|source)\s*\([^{}]*?\)|this)\s*)(-?)\}\}"
+
+    def before(m: re.Match[str]) -> str:
+        space, strip, body, after = m.group(1, 2, 3, 4)
+        return f"{space or ' '}{{{{{body}{after}}}}}" if strip or not space else m.group(0)
+
+    def after(m: re.Match[str]) -> str:
+        strip, body, strip_after, space = m.group(1, 2, 3, 4)
+        return f"{{{{{strip}{body}}}}}{space or ' '}" if strip_after or not space else m.group(0)
+
+    source = re.sub(r"(?<=\w)(\s*)" + rel, before, source)
+    return re.sub(rel + r"(\s*)(?=\w)", after, source)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_separating_relations_in_one_scan_agrees_with_the_regexes(source: str) -> None:
+    from meshgov.code.dbt.render import separate_relations
+
+    assert separate_relations(source) == _separate_by_regex(source)

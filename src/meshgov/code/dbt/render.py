@@ -518,27 +518,47 @@ class Renderer:
 
 
 #: a ref()/source()/this expression, with its own whitespace control
-_RELATION = r"\{\{(-?)(\s*(?:(?:ref|source)\s*\([^{}]*?\)|this)\s*)(-?)\}\}"
-_GLUED_BEFORE = re.compile(r"(?<=\w)(\s*)" + _RELATION)
-_GLUED_AFTER = re.compile(_RELATION + r"(\s*)(?=\w)")
+_RELATION = re.compile(r"\{\{(-?)(\s*(?:(?:ref|source)\s*\([^{}]*?\)|this)\s*)(-?)\}\}")
+_SPACE = " \t\n\r\f\v"
+
+
+def _word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def separate_relations(source: str) -> str:
     """A relation written against a word (``join{{ ref('x') }}``, ``from\n{{- ref('x') }}``,
     ``{{ ref('x') -}}\nwhere``) stays a token of its own. dbt-databricks renders it quoted
     (`` `cat`.`sch`.`x` ``), so the SQL is valid; meshgov renders names unquoted, and the
-    words would merge (``joincat.sch.x``): a space is kept (or put) there instead."""
-    def before(m: re.Match[str]) -> str:
-        space, strip, body, strip_after = m.group(1), m.group(2), m.group(3), m.group(4)
-        return f"{space or ' '}{{{{{body}{strip_after}}}}}" if strip or not space else m.group(0)
-
-    def after(m: re.Match[str]) -> str:
-        strip, body, strip_after, space = m.group(1), m.group(2), m.group(3), m.group(4)
-        return f"{{{{{strip}{body}}}}}{space or ' '}" if strip_after or not space else m.group(0)
-
+    words would merge (``joincat.sch.x``): a space is kept (or put) there instead. One scan
+    for the relation tags; the text is copied only when one is glued."""
     if "{{" not in source:
         return source
-    return _GLUED_AFTER.sub(after, _GLUED_BEFORE.sub(before, source))
+    out: list[str] = []
+    pos = 0
+    for m in _RELATION.finditer(source):
+        strip_before, body, strip_after = m.group(1, 2, 3)
+        start, end = m.span()
+        k = start
+        while k > 0 and source[k - 1] in _SPACE:
+            k -= 1
+        n = end
+        while n < len(source) and source[n] in _SPACE:
+            n += 1
+        glued_before = k > 0 and _word(source[k - 1]) and (bool(strip_before) or k == start)
+        glued_after = n < len(source) and _word(source[n]) and (bool(strip_after) or n == end)
+        if not (glued_before or glued_after):
+            continue
+        out.append(source[pos:start])
+        out.append(" " if glued_before and k == start else "")
+        out.append(f"{{{{{'' if glued_before else strip_before}{body}"
+                   f"{'' if glued_after else strip_after}}}}}")
+        out.append(" " if glued_after and n == end else "")
+        pos = end
+    if not out:
+        return source
+    out.append(source[pos:])
+    return "".join(out)
 
 
 MAX_RANGE = 10_000  # a model's loops stay small; nested big ranges would stall a pre-commit
