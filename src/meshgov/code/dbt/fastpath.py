@@ -16,13 +16,34 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 
 FAST_CALLS = frozenset({"ref", "source", "config", "var", "env_var", "is_incremental"})
 _FALSE_CONDITIONS = frozenset({"is_incremental()", "execute", "should_full_refresh()"})
-_TOKEN = re.compile(r"(\{\{|\{%|\{#)(-?)(.*?)(-?)(\}\}|%\}|#\})", re.S)
+_OPENER = re.compile(r"\{[{%#]")
+_CLOSER = re.compile(r"-?(?:\}\}|%\}|#\})")
+
+
+def _tokens(source: str) -> Iterator[tuple[int, int, str, bool, str, bool, str]]:
+    """(start, end, opener, ``-`` after it, body, ``-`` before the closer, closer) of each
+    tag: an opener and the first closer of any kind after it (a mismatch is for jinja2 to
+    judge). A tag never closed ends the scan: linear time on any text."""
+    pos = 0
+    while True:
+        m = _OPENER.search(source, pos)
+        if m is None:
+            return
+        start = m.start()
+        inner = m.end() + (source.startswith("-", m.end()))
+        c = _CLOSER.search(source, inner)
+        if c is None:
+            return
+        closer = c.group(0)
+        yield (start, c.end(), m.group(0), inner > m.end(), source[inner:c.start()],
+               closer.startswith("-"), closer[-2:])
+        pos = c.end()
 _CLOSE = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _NAMES = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 
@@ -216,17 +237,16 @@ def render_into(source: str, ns: Mapping[str, Any], names_overridden: Callable[[
     pieces: list[tuple[str, Any]] = []  # ("data", (raw, line, lstrip, rstrip)) | ("tag", (kind, body, line))
     pos, line = 0, 1
     strip_next = False
-    for m in _TOKEN.finditer(source):
-        opener, lminus, body, rminus, closer = m.groups()
+    for start, end, opener, lminus, body, rminus, closer in _tokens(source):
         if _CLOSE[opener] != closer:
             return False
-        raw = source[pos : m.start()]
-        pieces.append(("data", (raw, line, strip_next, bool(lminus))))
+        raw = source[pos:start]
+        pieces.append(("data", (raw, line, strip_next, lminus)))
         line += raw.count("\n")
         pieces.append(("tag", (opener, body, line)))
-        line += m.group(0).count("\n")
-        strip_next = bool(rminus)
-        pos = m.end()
+        line += source.count("\n", start, end)
+        strip_next = rminus
+        pos = end
     rest = source[pos:]
     if "{{" in rest or "{%" in rest or "{#" in rest:
         return False  # an unclosed tag: let jinja2 report it

@@ -12,13 +12,37 @@ last marker seen before its first non-blank character. Markers are private-use c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 #: a Jinja string literal, as jinja2's lexer reads it (escapes; newlines allowed)
 _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
-#: a tag: an expression or a statement ends at the first closing delimiter *outside* its
-#: string literals (``{{ config(meta={'at': '{{ ds }}'}) }}`` is one tag), a comment at its first
-_TAG = re.compile(rf"\{{\{{(?:[^'\"}}]|{_STRING}|\}}(?!\}}))*\}}\}}"
-                  rf"|\{{%(?:[^'\"%]|{_STRING}|%(?!\}}))*%\}}|\{{#.*?#\}}", re.S)
+_OPENER = re.compile(r"\{[{%#]")
+#: the rest of a tag after its opener: an expression or a statement ends at the first closing
+#: delimiter *outside* its string literals (``{{ config(meta={'at': '{{ ds }}'}) }}`` is one
+#: tag), a comment at its first
+_REST = {
+    "{": re.compile(rf"(?:[^'\"}}]|{_STRING}|\}}(?!\}}))*\}}\}}", re.S),
+    "%": re.compile(rf"(?:[^'\"%]|{_STRING}|%(?!\}}))*%\}}", re.S),
+    "#": re.compile(r".*?#\}", re.S),
+}
+
+
+def tags(source: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each Jinja tag, in order. A tag that is never closed ends the scan:
+    jinja2 rejects the template there, and scanning on from every later opener would take
+    quadratic time on a hostile file (``{{`` repeated)."""
+    pos = 0
+    while True:
+        opener = _OPENER.search(source, pos)
+        if opener is None:
+            return
+        rest = _REST[source[opener.start() + 1]].match(source, opener.end())
+        if rest is None:
+            return
+        yield opener.start(), rest.end()
+        pos = rest.end()
+
+
 _MARK = re.compile("\ue000(\\d+)\ue001")
 FIRST = "\ue0001\ue001"
 
@@ -38,13 +62,13 @@ def mark_lines(source: str) -> str:
     out: list[str] = [FIRST]
     pos = 0
     line = 1
-    for m in _TAG.finditer(source):
-        tag = m.group(0)
-        marked, line = mark_segment(source[pos : m.start()], line, left_strip(tag))
+    for start, end in tags(source):
+        tag = source[start:end]
+        marked, line = mark_segment(source[pos:start], line, left_strip(tag))
         out.append(marked)
         out.append(tag)
         line += tag.count("\n")
-        pos = m.end()
+        pos = end
     out.append(mark_segment(source[pos:], line, False)[0])
     return "".join(out)
 

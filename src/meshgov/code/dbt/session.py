@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from meshgov.code.classify import dbt_project_root
 from meshgov.code.dbt.errors import DbtReadError
+from meshgov.code.dbt.lines import tags
 from meshgov.code.dbt.project import DbtProject, load_project, merge_config, walk_model_paths
 from meshgov.code.dbt.properties import ModelProps, PropertyFile, SourceTable, load_properties
 from meshgov.code.dbt.budget import RenderLimits
@@ -47,7 +48,9 @@ FALLBACK_SCHEMA = "default"
 #: up to this many model inputs (pre-commit), only the property files naming them are parsed
 FEW_MODELS = 8
 _LITERAL_CFG = re.compile(r"\b(schema|alias|database|catalog)\s*=\s*['\"]([^'\"]+)['\"]")
-_CONFIG_CALL = re.compile(r"\{\{-?\s*config\s*\((.*?)\)\s*-?\}\}", re.S)
+#: a whole tag that is a config() call (matched against each tag :func:`lines.tags` finds:
+#: scanning the text for it from every ``{{`` took quadratic time on hostile files)
+_CONFIG_CALL = re.compile(r"\{\{-?\s*config\s*\((.*)\)\s*-?\}\}", re.S)
 
 
 @dataclass
@@ -340,9 +343,11 @@ class DbtSession:
                 except (OSError, UnicodeDecodeError):
                     source = ""
             found: dict[str, str] = {}
-            for call in _CONFIG_CALL.finditer(source):
-                for k, v in _LITERAL_CFG.findall(call.group(1)):
-                    found[k] = v
+            for start, end in tags(source) if "config" in source else ():
+                call = _CONFIG_CALL.fullmatch(source, start, end)
+                if call is not None:
+                    for k, v in _LITERAL_CFG.findall(call.group(1)):
+                        found[k] = v
             state.literal_config[key] = found
         return state.literal_config[key]
 
