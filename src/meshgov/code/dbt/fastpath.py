@@ -16,35 +16,14 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from meshgov.code.dbt.lines import tags
 
 
 FAST_CALLS = frozenset({"ref", "source", "config", "var", "env_var", "is_incremental"})
 _FALSE_CONDITIONS = frozenset({"is_incremental()", "execute", "should_full_refresh()"})
-_OPENER = re.compile(r"\{[{%#]")
-_CLOSER = re.compile(r"-?(?:\}\}|%\}|#\})")
-
-
-def _tokens(source: str) -> Iterator[tuple[int, int, str, bool, str, bool, str]]:
-    """(start, end, opener, ``-`` after it, body, ``-`` before the closer, closer) of each
-    tag: an opener and the first closer of any kind after it (a mismatch is for jinja2 to
-    judge). A tag never closed ends the scan: linear time on any text."""
-    pos = 0
-    while True:
-        m = _OPENER.search(source, pos)
-        if m is None:
-            return
-        start = m.start()
-        inner = m.end() + (source.startswith("-", m.end()))
-        c = _CLOSER.search(source, inner)
-        if c is None:
-            return
-        closer = c.group(0)
-        yield (start, c.end(), m.group(0), inner > m.end(), source[inner:c.start()],
-               closer.startswith("-"), closer[-2:])
-        pos = c.end()
-_CLOSE = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _NAMES = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 
 
@@ -228,6 +207,13 @@ def fast_render(source: str, ns: Mapping[str, Any], names_overridden: Callable[[
     return out.result()
 
 
+def tag_parts(source: str, start: int, end: int) -> tuple[str, bool, str, bool]:
+    """(opener, ``-`` after it, body, ``-`` before the closer) of the tag ``source[start:end]``."""
+    inner = start + 2 + (source[start + 2] == "-")
+    rminus = end - 3 >= inner and source[end - 3] == "-"
+    return source[start:start + 2], inner > start + 2, source[inner:end - 2 - rminus], rminus
+
+
 def render_into(source: str, ns: Mapping[str, Any], names_overridden: Callable[[str], bool],
                 parsed: dict[str, tuple[Any, ...]] | None, out: Any) -> bool:
     """Render into ``out`` (its ``data(segment)`` and ``expression(text)`` are called in output
@@ -237,9 +223,8 @@ def render_into(source: str, ns: Mapping[str, Any], names_overridden: Callable[[
     pieces: list[tuple[str, Any]] = []  # ("data", (raw, line, lstrip, rstrip)) | ("tag", (kind, body, line))
     pos, line = 0, 1
     strip_next = False
-    for start, end, opener, lminus, body, rminus, closer in _tokens(source):
-        if _CLOSE[opener] != closer:
-            return False
+    for start, end in tags(source):  # the tags jinja2 sees (strings inside them skipped)
+        opener, lminus, body, rminus = tag_parts(source, start, end)
         raw = source[pos:start]
         pieces.append(("data", (raw, line, strip_next, lminus)))
         line += raw.count("\n")
