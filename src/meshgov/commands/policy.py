@@ -105,8 +105,10 @@ def _shown_db(db: str) -> str:
     from sqlalchemy.engine import make_url  # noqa: PLC0415
     from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
 
+    from meshgov.data.runners.sql import shown_url  # noqa: PLC0415
+
     try:
-        return str(make_url(db).render_as_string(hide_password=True))
+        return shown_url(make_url(db))
     except ArgumentError:
         raise UsageError(f"--data-db {db!r}: not a database URL (e.g. sqlite, "
                          "postgresql://user@host/db)") from None

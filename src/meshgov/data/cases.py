@@ -30,7 +30,7 @@ SQL_TYPES: Mapping[str, Mapping[str, str]] = {
     "postgresql": {"INTEGER": "integer", "REAL": "double precision", "TEXT": "text",
                    "TIMESTAMP": "timestamp"},
 }
-TYPES = frozenset({"INTEGER", "REAL", "TEXT", "TIMESTAMP"})
+TYPES = frozenset(SQL_TYPES["postgresql"])
 
 
 @dataclass(frozen=True)
