@@ -275,15 +275,15 @@ def case_policy(cf: CaseFile, case: Case, catalog: Catalog) -> tuple[Policy, Cat
     merged (ConfigError when they are wrong)."""
     own = {k: v for k, v in case.params.items() if "." not in k}
     shared = {k: v for k, v in case.params.items() if "." in k}
-    if cf.inline is not None:
-        from meshgov.core.catalog import policy_from_entry  # noqa: PLC0415
+    from meshgov.core.catalog import policy_from_entry, with_params  # noqa: PLC0415
 
+    if cf.inline is not None:
         policy = policy_from_entry({**cf.inline, **own}, f"{cf.path}:{case.line}")
     else:
         found = catalog.policies.get(cf.policy)
         if found is None:
             return None
-        policy = replace(found, params={**found.params, **own}) if own else found
+        policy = with_params(found, **own) if own else found
     if shared:
         catalog = replace(catalog, params={**catalog.params, **shared})
     return policy, replace(catalog, policies={policy.id: policy})
